@@ -1,0 +1,68 @@
+# Tsunagu: two commands for a fresh machine.
+#   make run   set up everything, migrate, load the catalog and demo data, serve on :8000
+#   make test  set up everything and run the whole suite
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+export TSUNAGU_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: run test setup browser bench lint typecheck check messages clean
+
+# Python 3.12 (pyenv honours .python-version; fall back to any python3.12 on PATH).
+PYTHON312 := $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 || command -v python3)
+
+$(BIN)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+setup: $(BIN)/.installed messages
+
+# Debian's Chromium for the browser tests (never a downloaded browser).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+# Translation catalogs (.po -> .mo); needs msgfmt from gettext.
+messages:
+	@command -v msgfmt >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+	@cd src/tsunagu && ../../$(BIN)/tsunagu compilemessages --verbosity 0
+
+run: setup
+	@mkdir -p var
+	$(BIN)/tsunagu migrate --no-input --verbosity 0
+	$(BIN)/tsunagu procedures sync
+	$(BIN)/tsunagu demo load
+	$(BIN)/tsunagu collectstatic --no-input --verbosity 0
+	@$(BIN)/tsunagu demo banner --url http://$(HOST):$(PORT)/
+	@trap 'kill 0' EXIT INT TERM; \
+	  TSUNAGU_DEMO_AUTH=1 $(BIN)/tsunagu db_worker --verbosity 1 & \
+	  TSUNAGU_DEMO_AUTH=1 $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
+	    --workers $(WORKERS) --static-path-route /static --static-path-mount var/static \
+	    tsunagu.wsgi:application
+
+test: setup browser
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) bench/run.py
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: setup
+	$(BIN)/mypy src
+
+check: lint typecheck
+	$(BIN)/tsunagu makemigrations --check --dry-run
+	$(BIN)/tsunagu procedures check
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,205 @@
+"""The one settings module: everything comes from the environment (12-factor).
+
+Secrets that are not given in the environment are generated on first run into
+``$TSUNAGU_VAR_DIR/secrets.json`` (git-ignored), so a fresh clone runs with no setup.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("TSUNAGU_VAR_DIR", Path.cwd() / "var")).resolve()
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _load_or_create_secrets(path: Path) -> dict[str, str]:
+    """Read var/secrets.json, adding any secret that is missing (0600, never committed)."""
+    wanted = {
+        "SECRET_KEY": lambda: secrets.token_urlsafe(50),
+        # 32 random bytes for AES-256-GCM, used for 個人番号 at rest.
+        "MYNUMBER_KEY": lambda: secrets.token_hex(32),
+    }
+    data: dict[str, str] = {}
+    if path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+    missing = {k: make() for k, make in wanted.items() if k not in data}
+    if missing:
+        data.update(missing)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return data
+
+
+_generated = (
+    _load_or_create_secrets(VAR_DIR / "secrets.json")
+    if not (os.environ.get("TSUNAGU_SECRET_KEY") and os.environ.get("TSUNAGU_MYNUMBER_KEY"))
+    else {}
+)
+
+SECRET_KEY = os.environ.get("TSUNAGU_SECRET_KEY") or _generated["SECRET_KEY"]
+TSUNAGU_MYNUMBER_KEY = os.environ.get("TSUNAGU_MYNUMBER_KEY") or _generated["MYNUMBER_KEY"]
+DEBUG = _env_bool("TSUNAGU_DEBUG")
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("TSUNAGU_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("TSUNAGU_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks_db",
+    "tsunagu.core",
+    "tsunagu.audit",
+    "tsunagu.procedures",
+    "tsunagu.accounts",
+    "tsunagu.applications",
+    "tsunagu.portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "tsunagu.core.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tsunagu.accounts.middleware.ResidentMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tsunagu.urls"
+WSGI_APPLICATION = "tsunagu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.messages.context_processors.messages",
+                "tsunagu.portal.context_processors.portal",
+            ],
+        },
+    }
+]
+
+DATABASES: dict[str, Any] = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tsunagu.sqlite3'}"),
+        conn_max_age=int(os.environ.get("TSUNAGU_DB_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the web process and the task worker share the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        ),
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TSUNAGU_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+# Language: Japanese is the source language; English and easy Japanese are catalogs.
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", "日本語"), ("ja-easy", "やさしい日本語"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Tokyo"
+USE_TZ = True
+LANGUAGE_COOKIE_NAME = "tsunagu_lang"
+LANGUAGE_COOKIE_SECURE = _env_bool("TSUNAGU_SECURE_COOKIES")
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "files"  # private: never served directly, only through access checks
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+SESSION_COOKIE_NAME = "tsunagu_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _env_bool("TSUNAGU_SECURE_COOKIES")
+CSRF_COOKIE_SECURE = _env_bool("TSUNAGU_SECURE_COOKIES")
+SESSION_COOKIE_AGE = 60 * 60 * 12
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Mail: a file backend under var/ for local use, SMTP when TSUNAGU_EMAIL_HOST is set.
+DEFAULT_FROM_EMAIL = os.environ.get("TSUNAGU_EMAIL_FROM", "no-reply@city.example.jp")
+if os.environ.get("TSUNAGU_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["TSUNAGU_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("TSUNAGU_EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("TSUNAGU_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("TSUNAGU_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = _env_bool("TSUNAGU_EMAIL_TLS")
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = os.environ.get(
+        "TSUNAGU_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+    )
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# The city this deployment serves: every city-specific value is configuration.
+TSUNAGU_CITY = {
+    "name_ja": os.environ.get("TSUNAGU_CITY_NAME", "ひたちなか市"),
+    "name_en": os.environ.get("TSUNAGU_CITY_NAME_EN", "Hitachinaka City"),
+    "lg_code": os.environ.get("TSUNAGU_CITY_LG_CODE", "082210"),
+    "prefecture": os.environ.get("TSUNAGU_CITY_PREFECTURE", "茨城県"),
+    "receipt_prefix": os.environ.get("TSUNAGU_RECEIPT_PREFIX", "HN"),
+    "phone": os.environ.get("TSUNAGU_CITY_PHONE", "029-273-0111"),
+}
+TSUNAGU_AUTH_PLUGINS = [
+    p.strip() for p in os.environ.get("TSUNAGU_AUTH_PLUGINS", "demo").split(",") if p.strip()
+]
+TSUNAGU_DEMO_AUTH = _env_bool("TSUNAGU_DEMO_AUTH")
+TSUNAGU_UPLOAD_MAX_BYTES = int(os.environ.get("TSUNAGU_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+TSUNAGU_CATALOG_DIR = Path(
+    os.environ.get("TSUNAGU_CATALOG_DIR", BASE_DIR / "procedures" / "catalog")
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("TSUNAGU_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
