@@ -1,0 +1,11 @@
+from django.urls import path
+
+from tsunagu.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.login, name="login"),
+    path("login/demo/", views.demo_login, name="demo_login"),
+    path("login/<slug:plugin_id>/", views.login_start, name="login_start"),
+    path("logout/", views.logout, name="logout"),
+]

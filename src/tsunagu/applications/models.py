@@ -1,0 +1,171 @@
+"""The front office's records: drafts, submitted applications, files, the hand-off outbox
+and the anonymous completion funnel."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from tsunagu.accounts.models import Resident
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", "オンライン"
+    COUNTER = "counter", "窓口"
+
+
+class Draft(models.Model):
+    """An application being filled in. Pinned to one definition version at start."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="drafts")
+    procedure_code = models.CharField(max_length=63)
+    procedure_version = models.PositiveIntegerField()
+    answers = models.JSONField(default=dict)
+    completed_steps = models.JSONField(default=list)
+    later_attachments = models.JSONField(default=list)
+    # Receipt number of the previous application whose answers were copied in, if any.
+    prefilled_from = models.CharField(max_length=40, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    # Anonymous id for the completion funnel (not linked to the resident there).
+    journey = models.UUIDField(default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["resident", "submitted_at", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return f"draft {self.procedure_code} {self.pk}"
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", "受付"
+    IN_REVIEW = "in_review", "審査中"
+    CORRECTION = "correction", "補正依頼中"
+    CORRECTED = "corrected", "補正済"
+    APPROVING = "approving", "決裁中"
+    APPROVED = "approved", "承認"
+    REJECTED = "rejected", "却下"
+    NOTIFIED = "notified", "通知済"
+    COMPLETED = "completed", "完了"
+    WITHDRAWN = "withdrawn", "取下げ"
+
+
+OPEN_STATUSES = (
+    Status.SUBMITTED,
+    Status.IN_REVIEW,
+    Status.CORRECTION,
+    Status.CORRECTED,
+    Status.APPROVING,
+)
+# Before processing starts the resident may withdraw on their own.
+WITHDRAWABLE_STATUSES = (Status.SUBMITTED,)
+
+
+class Application(models.Model):
+    """A submitted application: answers frozen as submitted, with the pinned version."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    draft = models.OneToOneField(Draft, on_delete=models.PROTECT, related_name="application")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="applications")
+    receipt_number = models.CharField(max_length=40, unique=True)
+    procedure_code = models.CharField(max_length=63)
+    procedure_version = models.PositiveIntegerField()
+    answers = models.JSONField()
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    period_key = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    # Another open application for the same procedure and period existed at submission.
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    later_attachments = models.JSONField(default=list)
+    submitted_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdraw_reason = models.CharField(max_length=400, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["resident", "-submitted_at"]),
+            models.Index(fields=["resident", "procedure_code", "period_key"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt_number
+
+
+class StatusChange(models.Model):
+    """What the resident sees of the history of their application."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="history")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    at = models.DateTimeField()
+    note = models.CharField(max_length=400, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Random path: the stored name never carries the resident's file name.
+    return f"attachments/{instance.draft_id}/{uuid.uuid4().hex}{filename[filename.rfind('.'):]}"
+
+
+class Attachment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="attachments")
+    slot = models.CharField(max_length=40)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=80)
+    kind = models.CharField(max_length=10)
+    converted_from = models.CharField(max_length=10, blank=True)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+
+class HandoffOutbox(models.Model):
+    """Written with the application in one transaction; the back office takes from it."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["taken_at", "created_at"])]
+
+
+class ReceiptSequence(models.Model):
+    """One counter per year for 受付番号."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    value = models.PositiveIntegerField(default=0)
+
+
+class FunnelEvent(models.Model):
+    """A step of the completion funnel: no personal data, only the anonymous journey."""
+
+    class Kind(models.TextChoices):
+        START = "start", "開始"
+        ENTER = "enter", "表示"
+        LEAVE = "leave", "完了"
+        SUBMIT = "submit", "申請"
+        ABANDON = "abandon", "中止"
+
+    procedure_code = models.CharField(max_length=63)
+    procedure_version = models.PositiveIntegerField()
+    step = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    journey = models.UUIDField()
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["procedure_code", "kind"])]

@@ -1,0 +1,413 @@
+"""Writes of the front office: drafts, attachments, submission and withdrawal.
+
+Every function takes keyword-only arguments; side effects leave a transaction only
+through ``transaction.on_commit``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tsunagu.accounts.models import Resident
+from tsunagu.accounts.selectors import resident_profile
+from tsunagu.applications import engine
+from tsunagu.applications.models import (
+    WITHDRAWABLE_STATUSES,
+    Application,
+    Attachment,
+    Channel,
+    Draft,
+    FunnelEvent,
+    HandoffOutbox,
+    ReceiptSequence,
+    Status,
+    StatusChange,
+)
+from tsunagu.applications.selectors import application_duplicate, application_previous
+from tsunagu.audit.services import audit_record
+from tsunagu.core.uploads import PreparedFile
+from tsunagu.procedures.schema import Assurance, DuplicatePolicy, Period, Procedure
+from tsunagu.procedures.selectors import procedure_version_get
+from tsunagu.procedures.services import procedure_version_pin
+
+
+class SubmissionRefused(Exception):
+    """The submission cannot be accepted; ``problems`` say why, field by field."""
+
+    def __init__(self, problems: list[engine.Problem], *, duplicate: Application | None = None):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+        self.duplicate = duplicate
+
+
+class NotWithdrawable(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def locked_values(*, proc: Procedure, resident: Resident) -> dict[str, Any]:
+    """Fields whose value comes from data verified by the card and cannot be edited."""
+    verified = set(resident.verified_fields or [])
+    if not verified:
+        return {}
+    profile = resident_profile(resident)
+    out: dict[str, Any] = {}
+    for f in engine.iter_fields(proc):
+        if f.prefill and f.prefill.startswith("profile."):
+            key = f.prefill.removeprefix("profile.")
+            if key in verified and key in profile:
+                out[f.id] = profile[key]
+    return out
+
+
+def _prefill(proc: Procedure, resident: Resident) -> tuple[dict[str, Any], str]:
+    profile = resident_profile(resident)
+    answers: dict[str, Any] = {}
+    previous = None
+    if any(f.prefill == "previous" for f in engine.iter_fields(proc)):
+        previous = application_previous(resident=resident, procedure_code=proc.code)
+    for f in engine.iter_fields(proc):
+        if f.prefill and f.prefill.startswith("profile."):
+            key = f.prefill.removeprefix("profile.")
+            if key in profile:
+                answers[f.id] = profile[key]
+        elif f.prefill == "previous" and previous is not None and f.id in previous.answers:
+            answers[f.id] = previous.answers[f.id]
+    return answers, previous.receipt_number if previous else ""
+
+
+def period_key(period: Period, when: dt.datetime) -> str:
+    """The key of the period an application belongs to (Japan time)."""
+    local = timezone.localtime(when)
+    if period == Period.FISCAL_YEAR:
+        return f"FY{local.year if local.month >= 4 else local.year - 1}"
+    if period == Period.CALENDAR_YEAR:
+        return str(local.year)
+    if period == Period.MONTH:
+        return f"{local.year}-{local.month:02d}"
+    if period == Period.EVER:
+        return "ever"
+    return ""
+
+
+def _check_char(digits: str) -> str:
+    # Luhn mod 10 over the digits: catches one mistyped digit and most swaps.
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return str((10 - total % 10) % 10)
+
+
+def receipt_number_next(*, prefix: str, when: dt.datetime) -> str:
+    """A human-readable 受付番号 unique in this city, e.g. ``HN-2026-000123-4``.
+
+    Must run inside the submitting transaction: the row lock on the year's counter keeps
+    numbers unique and gap-free across processes.
+    """
+    year = timezone.localtime(when).year
+    ReceiptSequence.objects.get_or_create(year=year)
+    ReceiptSequence.objects.filter(year=year).update(value=F("value") + 1)
+    value = ReceiptSequence.objects.get(year=year).value
+    digits = f"{year}{value:06d}"
+    return f"{prefix}-{year}-{value:06d}-{_check_char(digits)}"
+
+
+def funnel_record(*, draft: Draft, kind: str, step: str = "") -> None:
+    FunnelEvent.objects.create(
+        procedure_code=draft.procedure_code,
+        procedure_version=draft.procedure_version,
+        step=step,
+        kind=kind,
+        journey=draft.journey,
+        at=timezone.now().replace(minute=0, second=0, microsecond=0),
+    )
+
+
+# ---------------------------------------------------------------- drafts
+
+
+@transaction.atomic
+def draft_start(
+    *, resident: Resident, proc: Procedure, channel: str = Channel.ONLINE, request: HttpRequest | None = None
+) -> Draft:
+    """Start a draft pinned to the current version of ``proc``, prefilled from what the
+    city already knows (the resident's profile, and their previous application where the
+    definition says so)."""
+    procedure_version_pin(procedure=proc)
+    answers, previous = _prefill(proc, resident)
+    draft = Draft.objects.create(
+        resident=resident,
+        procedure_code=proc.code,
+        procedure_version=proc.version,
+        answers=answers,
+        prefilled_from=previous,
+        channel=channel,
+    )
+    funnel_record(draft=draft, kind=FunnelEvent.Kind.START)
+    audit_record(
+        action="draft.start", actor=resident, request=request, obj_type="draft",
+        obj_id=str(draft.pk), summary={"procedure": proc.code, "version": proc.version},
+    )
+    return draft
+
+
+def draft_procedure(draft: Draft) -> Procedure:
+    return procedure_version_get(code=draft.procedure_code, version=draft.procedure_version)
+
+
+@transaction.atomic
+def draft_save_step(
+    *, draft: Draft, step_id: str, values: dict[str, Any], complete: bool
+) -> Draft:
+    """Store the answers of one step (already parsed); ``complete`` marks it done."""
+    proc = draft_procedure(draft)
+    step = proc.step(step_id)
+    if step is None:
+        raise ValueError(step_id)
+    locked = locked_values(proc=proc, resident=draft.resident)
+    values = {**values, **{k: v for k, v in locked.items() if k in {f.id for f in step.fields}}}
+    draft.answers = engine.merge_step(proc, step, draft.answers, values)
+    if complete and step_id not in draft.completed_steps:
+        draft.completed_steps = [*draft.completed_steps, step_id]
+    draft.save(update_fields=["answers", "completed_steps", "updated_at"])
+    return draft
+
+
+@transaction.atomic
+def draft_discard(*, draft: Draft, request: HttpRequest | None = None) -> None:
+    """Delete an unsubmitted draft and its files (the resident chose to stop)."""
+    funnel_record(draft=draft, kind=FunnelEvent.Kind.ABANDON)
+    files = [a.file.name for a in draft.attachments.all()]
+    audit_record(
+        action="draft.discard", actor=draft.resident, request=request, obj_type="draft",
+        obj_id=str(draft.pk), summary={"procedure": draft.procedure_code},
+    )
+    draft.delete()
+
+    def remove_files() -> None:
+        storage = Attachment._meta.get_field("file").storage  # type: ignore[attr-defined]  # FileField has storage
+        for name in files:
+            storage.delete(name)
+
+    transaction.on_commit(remove_files)
+
+
+@transaction.atomic
+def attachment_add(*, draft: Draft, slot: str, prepared: PreparedFile) -> Attachment:
+    att = Attachment(
+        draft=draft,
+        slot=slot,
+        original_name=prepared.original_name,
+        content_type=prepared.content_type,
+        kind=prepared.kind,
+        converted_from=prepared.converted_from or "",
+        size=prepared.size,
+        sha256=prepared.sha256,
+    )
+    att.file.save(f"upload.{prepared.extension}", ContentFile(prepared.content), save=False)
+    att.save()
+    if slot in draft.later_attachments:
+        draft.later_attachments = [s for s in draft.later_attachments if s != slot]
+    draft.save(update_fields=["later_attachments", "updated_at"])
+    return att
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment) -> None:
+    name = attachment.file.name
+    storage = attachment.file.storage
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def draft_set_later(*, draft: Draft, slots: list[str]) -> Draft:
+    """Mark the documents the resident will send later (only where the definition allows)."""
+    proc = draft_procedure(draft)
+    allowed = {a.id for a in proc.attachments if a.later_allowed}
+    draft.later_attachments = sorted(set(slots) & allowed)
+    draft.save(update_fields=["later_attachments", "updated_at"])
+    return draft
+
+
+# ---------------------------------------------------------------- submission
+
+
+def submission_problems(
+    *, draft: Draft, proc: Procedure, assurance: Assurance, lang: str = "ja"
+) -> list[engine.Problem]:
+    """Everything that stops ``draft`` from being submitted now."""
+    problems = engine.validate_answers(proc, draft.answers, lang)
+    if assurance.rank < proc.assurance.rank:
+        problems.append(engine.Problem("", "", _("この手続きに必要な方法でログインしてください。")))
+    clean = engine.prune(proc, draft.answers)
+    have = {a.slot: 0 for a in proc.attachments}
+    for att in draft.attachments.all():
+        have[att.slot] = have.get(att.slot, 0) + 1
+    for spec in engine.visible_attachments(proc, clean):
+        count = have.get(spec.id, 0)
+        if count > spec.max_files:
+            problems.append(engine.Problem(engine.ATTACHMENTS, spec.id, _("「%(label)s」のファイルが多すぎます（%(n)d件まで）。") % {"label": spec.label.get(lang), "n": spec.max_files}))
+        if spec.required and count == 0 and spec.id not in draft.later_attachments:
+            problems.append(
+                engine.Problem(
+                    engine.ATTACHMENTS,
+                    spec.id,
+                    _("「%(label)s」を添付してください。") % {"label": spec.label.get(lang)},
+                )
+            )
+    return problems
+
+
+@dataclass(frozen=True)
+class Submitted:
+    application: Application
+    created: bool
+
+
+def application_submit(
+    *,
+    draft_id: Any,
+    resident: Resident,
+    assurance: Assurance,
+    declared: bool,
+    confirm_duplicate: bool = False,
+    request: HttpRequest | None = None,
+    lang: str = "ja",
+) -> Submitted:
+    """Submit a draft: validate against its pinned version and create the application.
+
+    Idempotent: submitting the same draft twice (a double click, a replayed request)
+    returns the one application. Nothing is written when the submission is refused.
+    """
+    with transaction.atomic():
+        draft = (
+            Draft.objects.select_for_update().filter(pk=draft_id, resident=resident).first()
+        )
+        if draft is None:
+            raise SubmissionRefused([engine.Problem("", "", _("申請データが見つかりません。"))])
+        if draft.submitted_at is not None:
+            return Submitted(Application.objects.get(draft=draft), created=False)
+        proc = draft_procedure(draft)
+        problems = submission_problems(draft=draft, proc=proc, assurance=assurance, lang=lang)
+        if not declared:
+            problems.append(
+                engine.Problem(engine.CHECK, "declaration", _("申請内容に誤りがないことを確認し、チェックを入れてください。"))
+            )
+        now = timezone.now()
+        key = period_key(proc.period, now)
+        duplicate = application_duplicate(
+            resident=resident, procedure_code=proc.code, period_key=key
+        )
+        if duplicate is not None and proc.duplicates != DuplicatePolicy.ALLOW:
+            if proc.duplicates == DuplicatePolicy.REFUSE:
+                problems.append(
+                    engine.Problem(
+                        engine.CHECK, "duplicate",
+                        _("同じ期間の申請（受付番号 %(number)s）がすでにあります。この手続きは同じ期間に1回だけ申請できます。") % {"number": duplicate.receipt_number},
+                    )
+                )
+            elif not confirm_duplicate:
+                problems.append(
+                    engine.Problem(
+                        engine.CHECK, "duplicate",
+                        _("同じ手続きの申請（受付番号 %(number)s）がすでにあります。重ねて申請する場合は、確認のチェックを入れてください。") % {"number": duplicate.receipt_number},
+                    )
+                )
+        if problems:
+            raise SubmissionRefused(problems, duplicate=duplicate)
+        answers = engine.prune(proc, draft.answers)
+        app = Application.objects.create(
+            draft=draft,
+            resident=resident,
+            receipt_number=receipt_number_next(prefix=_receipt_prefix(), when=now),
+            procedure_code=proc.code,
+            procedure_version=proc.version,
+            answers=answers,
+            channel=draft.channel,
+            period_key=key,
+            duplicate_of=duplicate if proc.duplicates != DuplicatePolicy.ALLOW else None,
+            later_attachments=list(draft.later_attachments),
+            submitted_at=now,
+        )
+        draft.submitted_at = now
+        draft.save(update_fields=["submitted_at", "updated_at"])
+        StatusChange.objects.create(application=app, status=Status.SUBMITTED, at=now)
+        HandoffOutbox.objects.create(application=app)
+        funnel_record(draft=draft, kind=FunnelEvent.Kind.SUBMIT)
+        audit_record(
+            action="application.submit", actor=resident, request=request,
+            obj_type="application", obj_id=str(app.pk),
+            summary={"procedure": proc.code, "version": proc.version, "receipt": app.receipt_number},
+        )
+        app_id = str(app.pk)
+        transaction.on_commit(lambda: _enqueue_confirmation(app_id))
+    return Submitted(app, created=True)
+
+
+def _receipt_prefix() -> str:
+    from django.conf import settings
+
+    return str(settings.TSUNAGU_CITY["receipt_prefix"])
+
+
+def _enqueue_confirmation(application_id: str) -> None:
+    from tsunagu.applications.tasks import send_submission_email
+
+    send_submission_email.enqueue(application_id)
+
+
+@transaction.atomic
+def application_withdraw(
+    *, application: Application, resident: Resident, reason: str = "", request: HttpRequest | None = None
+) -> Application:
+    """取下げ by the resident, allowed before processing starts."""
+    app = Application.objects.select_for_update().get(pk=application.pk, resident=resident)
+    if app.status not in WITHDRAWABLE_STATUSES:
+        raise NotWithdrawable(app.status)
+    now = timezone.now()
+    before = app.status
+    app.status = Status.WITHDRAWN
+    app.withdrawn_at = now
+    app.withdraw_reason = reason[:400]
+    app.save(update_fields=["status", "withdrawn_at", "withdraw_reason", "updated_at"])
+    StatusChange.objects.create(application=app, status=Status.WITHDRAWN, at=now, note=reason[:400])
+    audit_record(
+        action="application.withdraw", actor=resident, request=request,
+        obj_type="application", obj_id=str(app.pk),
+        summary={"before": before, "after": Status.WITHDRAWN.value},
+    )
+    return app
+
+
+@transaction.atomic
+def application_status_set(*, application_id: Any, status: str, note: str = "") -> Application:
+    """Status changes from the back office (called by casework through the hand-off)."""
+    app = Application.objects.select_for_update().get(pk=application_id)
+    if app.status != status:
+        app.status = status
+        app.save(update_fields=["status", "updated_at"])
+        StatusChange.objects.create(application=app, status=status, at=timezone.now(), note=note[:400])
+    return app
+
+
+@transaction.atomic
+def handoff_mark_taken(*, application_id: Any) -> bool:
+    """Mark the outbox record of an application as taken; False if already taken."""
+    return bool(
+        HandoffOutbox.objects.filter(application_id=application_id, taken_at__isnull=True).update(
+            taken_at=timezone.now()
+        )
+    )

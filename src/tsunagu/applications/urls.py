@@ -1,0 +1,17 @@
+from django.urls import path
+
+from tsunagu.applications import views
+
+app_name = "applications"
+urlpatterns = [
+    path("procedures/<slug:code>/start/", views.start, name="start"),
+    path("applications/<str:draft_id>/steps/<slug:step_id>/", views.step, name="step"),
+    path("applications/<str:draft_id>/attachments/", views.attachments, name="attachments"),
+    path("applications/<str:draft_id>/check/", views.check, name="check"),
+    path("applications/<str:draft_id>/discard/", views.draft_discard, name="discard"),
+    path("mypage/", views.mypage, name="mypage"),
+    path("mypage/applications/<str:application_id>/", views.application_detail, name="detail"),
+    path("mypage/applications/<str:application_id>/done/", views.done, name="done"),
+    path("mypage/applications/<str:application_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("files/<str:attachment_id>/", views.attachment_file, name="file"),
+]

@@ -1,0 +1,523 @@
+"""Front-office pages: start, form steps, attachments, check, submit, my page.
+
+Views are thin: they parse input, call one service or selector, and render.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tsunagu.accounts.selectors import session_assurance
+from tsunagu.applications import engine, selectors, services
+from tsunagu.applications.binding import bind_step, error_list
+from tsunagu.applications.models import WITHDRAWABLE_STATUSES, Draft
+from tsunagu.core import postal
+from tsunagu.core.uploads import AttachmentError, attachment_prepare
+from tsunagu.procedures.schema import Assurance, Procedure
+from tsunagu.procedures.selectors import (
+    ProcedureNotFound,
+    department_get,
+    procedure_get,
+    procedure_version_get,
+)
+
+View = Callable[..., HttpResponse]
+
+
+def lang() -> str:
+    return translation.get_language() or "ja"
+
+
+def _login_redirect(request: HttpRequest, level: Assurance, next_url: str | None = None) -> HttpResponse:
+    query = urlencode({"next": next_url or request.get_full_path(), "level": level.value})
+    return HttpResponseRedirect(f"{reverse('accounts:login')}?{query}")
+
+
+def resident_required(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request, "resident", None) is None:
+            return _login_redirect(request, Assurance.ACCOUNT)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _assurance_ok(request: HttpRequest, proc: Procedure) -> bool:
+    return session_assurance(request).rank >= proc.assurance.rank
+
+
+def _step_url(draft: Draft, step_id: str) -> str:
+    if step_id == engine.CHECK:
+        return reverse("applications:check", kwargs={"draft_id": draft.pk})
+    if step_id == engine.ATTACHMENTS:
+        return reverse("applications:attachments", kwargs={"draft_id": draft.pk})
+    return reverse("applications:step", kwargs={"draft_id": draft.pk, "step_id": step_id})
+
+
+def _progress(proc: Procedure, draft: Draft, current: str) -> dict[str, Any]:
+    seq = engine.step_sequence(proc, draft.answers)
+    index = seq.index(current) if current in seq else 0
+    return {"index": index + 1, "total": len(seq), "percent": int((index + 1) * 100 / len(seq))}
+
+
+def _neighbour(proc: Procedure, draft: Draft, current: str, delta: int) -> str | None:
+    seq = engine.step_sequence(proc, draft.answers)
+    if current not in seq:
+        return seq[0]
+    i = seq.index(current) + delta
+    return seq[i] if 0 <= i < len(seq) else None
+
+
+# ---------------------------------------------------------------- start
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        proc = procedure_get(code=code)
+    except ProcedureNotFound:
+        raise Http404 from None
+    resident = getattr(request, "resident", None)
+    if resident is None or not _assurance_ok(request, proc):
+        return _login_redirect(request, proc.assurance, request.path)
+    if request.method == "POST":
+        draft = services.draft_start(resident=resident, proc=proc, request=request)
+        return HttpResponseRedirect(_step_url(draft, proc.steps[0].id))
+    drafts = [
+        d for d in selectors.draft_list_for_resident(resident=resident) if d.procedure_code == code
+    ]
+    return render(
+        request,
+        "applications/start.html",
+        {"proc": proc, "drafts": drafts, "lang": lang()},
+    )
+
+
+# ---------------------------------------------------------------- steps
+
+
+def _draft_and_proc(request: HttpRequest, draft_id: Any) -> tuple[Draft, Procedure]:
+    draft = selectors.draft_get_for_resident(resident=request.resident, draft_id=draft_id)  # type: ignore[attr-defined]  # set by ResidentMiddleware
+    return draft, services.draft_procedure(draft)
+
+
+@resident_required
+@require_http_methods(["GET", "POST"])
+def step(request: HttpRequest, draft_id: Any, step_id: str) -> HttpResponse:
+    draft, proc = _draft_and_proc(request, draft_id)
+    if not _assurance_ok(request, proc):
+        return _login_redirect(request, proc.assurance)
+    the_step = proc.step(step_id)
+    if the_step is None or not engine.step_visible(proc, the_step, draft.answers):
+        raise Http404
+    locked = services.locked_values(proc=proc, resident=draft.resident)
+    current = lang()
+    raw: dict[str, Any] | None = None
+    problems: dict[str, engine.FieldProblem] = {}
+    row_counts: dict[str, int] | None = None
+    notice = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "next")
+        strict = action == "next"
+        result = engine.parse_step(
+            proc, the_step, request.POST, draft.answers, locked=locked, lenient=not strict, lang=current
+        )
+        services.draft_save_step(
+            draft=draft, step_id=step_id, values=result.values, complete=strict and result.ok
+        )
+        raw, problems, row_counts = result.raw, result.errors, dict(result.rows)
+        if action.startswith(("add:", "remove:", "lookup:")):
+            problems = {k: v for k, v in problems.items() if not _is_required_problem(v)}
+            notice = _row_or_lookup(action, proc, the_step, raw, row_counts, draft)
+        elif result.ok or (not strict and not problems):
+            if action == "save":
+                messages.success(request, _("入力内容を保存しました。マイページから続きを入力できます。"))
+                return HttpResponseRedirect(reverse("applications:mypage"))
+            if action == "back":
+                target = _neighbour(proc, draft, step_id, -1)
+                return HttpResponseRedirect(
+                    _step_url(draft, target) if target else reverse("portal:guide", kwargs={"code": proc.code})
+                )
+            services.funnel_record(draft=draft, kind="leave", step=step_id)
+            if request.GET.get("return") == "check":
+                return HttpResponseRedirect(_step_url(draft, engine.CHECK))
+            target = _neighbour(proc, draft, step_id, +1)
+            return HttpResponseRedirect(_step_url(draft, target or engine.CHECK))
+    else:
+        services.funnel_record(draft=draft, kind="enter", step=step_id)
+    fields = bind_step(
+        proc, the_step, answers=draft.answers, raw=raw, problems=problems, lang=current,
+        locked=locked, row_counts=row_counts,
+    )
+    status = 400 if problems and request.method == "POST" else 200
+    return render(
+        request,
+        "applications/step.html",
+        {
+            "proc": proc,
+            "draft": draft,
+            "step": the_step,
+            "fields": fields,
+            "errors": error_list(fields),
+            "progress": _progress(proc, draft, step_id),
+            "lang": current,
+            "notice": notice,
+            "return_to_check": request.GET.get("return") == "check",
+            "is_first": _neighbour(proc, draft, step_id, -1) is None,
+        },
+        status=status,
+    )
+
+
+def _is_required_problem(problem: engine.FieldProblem) -> bool:
+    text = problem.message
+    return text.endswith(("を入力してください。", "を選んでください。", "件以上入力してください。"))
+
+
+def _row_or_lookup(
+    action: str, proc: Procedure, the_step: Any, raw: dict[str, Any], rows: dict[str, int], draft: Draft
+) -> str:
+    kind, _sep, arg = action.partition(":")
+    if kind == "add":
+        spec = next((f for f in the_step.fields if f.id == arg and f.type == "group"), None)
+        if spec is not None and rows.get(arg, 0) < (spec.max_items or 1):
+            rows[arg] = max(rows.get(arg, 1), 1) + 1
+            return _("入力欄を1件追加しました。")
+        return _("これ以上は追加できません。")
+    if kind == "remove":
+        group, _s, index = arg.partition(":")
+        spec = next((f for f in the_step.fields if f.id == group and f.type == "group"), None)
+        if spec is None or not index.isdigit():
+            return ""
+        i = int(index)
+        values = list(draft.answers.get(group) or [])
+        if i < len(values):
+            values.pop(i)
+            services.draft_save_step(
+                draft=draft, step_id=the_step.id,
+                values={**{f.id: draft.answers[f.id] for f in the_step.fields if f.id in draft.answers}, group: values},
+                complete=False,
+            )
+        # Shift the raw inputs of later rows up by one.
+        prefix = f"{group}-"
+        shifted: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key.startswith(prefix):
+                _g, row_s, rest = key.split("-", 2)
+                r = int(row_s)
+                if r == i:
+                    continue
+                shifted[f"{group}-{r - 1 if r > i else r}-{rest}"] = value
+            else:
+                shifted[key] = value
+        raw.clear()
+        raw.update(shifted)
+        rows[group] = max(1, rows.get(group, 1) - 1)
+        return _("入力欄を1件削除しました。")
+    if kind == "lookup":
+        value = raw.get(arg)
+        if not isinstance(value, dict):
+            return ""
+        code = "".join(ch for ch in str(value.get("postal_code", "")) if ch.isdigit())
+        found = postal.lookup(code) if len(code) == 7 else []
+        if not found:
+            return _("郵便番号から住所が見つかりませんでした。住所を直接入力してください。")
+        pref, city, town = found[0]
+        value["line1"] = f"{pref}{city}{town}"
+        return _("郵便番号から住所を入れました。番地や部屋番号を続けて入力してください。")
+    return ""
+
+
+# ---------------------------------------------------------------- attachments
+
+
+@resident_required
+@require_http_methods(["GET", "POST"])
+def attachments(request: HttpRequest, draft_id: Any) -> HttpResponse:
+    draft, proc = _draft_and_proc(request, draft_id)
+    if not _assurance_ok(request, proc):
+        return _login_redirect(request, proc.assurance)
+    current = lang()
+    slots = engine.visible_attachments(proc, engine.prune(proc, draft.answers))
+    if not slots:
+        raise Http404
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "next")
+        if action.startswith("upload:"):
+            slot_id = action.removeprefix("upload:")
+            spec = next((s for s in slots if s.id == slot_id), None)
+            upload = request.FILES.get(f"file-{slot_id}")
+            if spec is None:
+                raise Http404
+            existing = draft.attachments.filter(slot=slot_id).count()
+            if upload is None:
+                errors[slot_id] = _("ファイルを選んでから「添付する」を押してください。")
+            elif existing >= spec.max_files:
+                errors[slot_id] = _("この書類は%(n)d件まで添付できます。不要なファイルを削除してから添付してください。") % {"n": spec.max_files}
+            else:
+                try:
+                    prepared = attachment_prepare(data=upload, filename=upload.name or "", spec=spec)
+                except AttachmentError as err:
+                    errors[slot_id] = str(err.message)
+                else:
+                    services.attachment_add(draft=draft, slot=slot_id, prepared=prepared)
+                    messages.success(request, _("「%(name)s」を添付しました。") % {"name": prepared.original_name})
+                    return HttpResponseRedirect(request.path + f"#slot-{slot_id}")
+            status = 400
+        elif action.startswith("delete:"):
+            att = selectors.attachment_get_for_resident(
+                resident=request.resident, attachment_id=action.removeprefix("delete:")  # type: ignore[attr-defined]  # set by ResidentMiddleware
+            )
+            if att.draft_id != draft.pk:
+                raise Http404
+            services.attachment_remove(attachment=att)
+            messages.success(request, _("ファイルを削除しました。"))
+            return HttpResponseRedirect(request.path)
+        else:
+            services.draft_set_later(draft=draft, slots=request.POST.getlist("later"))
+            if action == "back":
+                target = _neighbour(proc, draft, engine.ATTACHMENTS, -1)
+                return HttpResponseRedirect(_step_url(draft, target or engine.CHECK))
+            if action == "save":
+                messages.success(request, _("入力内容を保存しました。マイページから続きを入力できます。"))
+                return HttpResponseRedirect(reverse("applications:mypage"))
+            by_slot = selectors.attachments_by_slot(draft=draft)
+            for spec in slots:
+                if spec.required and not by_slot.get(spec.id) and spec.id not in draft.later_attachments:
+                    errors[spec.id] = _("「%(label)s」を添付してください。") % {"label": spec.label.get(current)} + (
+                        _("後日提出する場合は「後で送る」にチェックを入れてください。") if spec.later_allowed else ""
+                    )
+            if not errors:
+                services.funnel_record(draft=draft, kind="leave", step=engine.ATTACHMENTS)
+                return HttpResponseRedirect(_step_url(draft, engine.CHECK))
+            status = 400
+    else:
+        services.funnel_record(draft=draft, kind="enter", step=engine.ATTACHMENTS)
+    by_slot = selectors.attachments_by_slot(draft=draft)
+    rows = [
+        {
+            "spec": s,
+            "label": s.label.get(current),
+            "hint": s.hint.get(current) if s.hint else "",
+            "files": by_slot.get(s.id, []),
+            "error": errors.get(s.id, ""),
+            "later": s.id in draft.later_attachments,
+            "kinds": ", ".join(k.upper() for k in s.kinds),
+            "accept": ",".join(_ACCEPT[k] for k in s.kinds),
+        }
+        for s in slots
+    ]
+    return render(
+        request,
+        "applications/attachments.html",
+        {
+            "proc": proc,
+            "draft": draft,
+            "rows": rows,
+            "errors": [(f"file-{k}", v) for k, v in errors.items()],
+            "progress": _progress(proc, draft, engine.ATTACHMENTS),
+            "lang": current,
+        },
+        status=status,
+    )
+
+
+_ACCEPT = {
+    "pdf": "application/pdf,.pdf",
+    "jpeg": "image/jpeg,.jpg,.jpeg",
+    "png": "image/png,.png",
+    "heic": "image/heic,image/heif,.heic,.heif",
+    "webp": "image/webp,.webp",
+    "tiff": "image/tiff,.tif,.tiff",
+}
+
+
+# ---------------------------------------------------------------- check and submit
+
+
+@resident_required
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest, draft_id: Any) -> HttpResponse:
+    resident = request.resident  # type: ignore[attr-defined]  # set by ResidentMiddleware
+    if request.method == "POST":
+        # Idempotent: a second click on 申請する finds the draft already submitted.
+        already = selectors.draft_get_any_for_resident(resident=resident, draft_id=draft_id)
+        if already.submitted_at is not None:
+            app = already.application
+            return HttpResponseRedirect(reverse("applications:done", kwargs={"application_id": app.pk}))
+    draft, proc = _draft_and_proc(request, draft_id)
+    if not _assurance_ok(request, proc):
+        return _login_redirect(request, proc.assurance)
+    current = lang()
+    problems: list[engine.Problem] = []
+    duplicate = None
+    if request.method == "POST":
+        try:
+            version = int(request.POST.get("version", "0"))
+        except ValueError:
+            version = 0
+        if version != draft.procedure_version:
+            problems = [engine.Problem(engine.CHECK, "version", _("手続きの内容が更新されました。内容を確認してから、もう一度「申請する」を押してください。"))]
+        else:
+            try:
+                submitted = services.application_submit(
+                    draft_id=draft.pk,
+                    resident=resident,
+                    assurance=session_assurance(request),
+                    declared=request.POST.get("declaration") == "yes",
+                    confirm_duplicate=request.POST.get("confirm_duplicate") == "yes",
+                    request=request,
+                    lang=current,
+                )
+            except services.SubmissionRefused as refused:
+                problems = refused.problems
+                duplicate = refused.duplicate
+            else:
+                return HttpResponseRedirect(
+                    reverse("applications:done", kwargs={"application_id": submitted.application.pk})
+                )
+    else:
+        services.funnel_record(draft=draft, kind="enter", step=engine.CHECK)
+        duplicate = selectors.application_duplicate(
+            resident=resident, procedure_code=proc.code,
+            period_key=services.period_key(proc.period, timezone.now()),
+        )
+    sections = engine.summarise(proc, draft.answers, current)
+    slots = engine.visible_attachments(proc, engine.prune(proc, draft.answers))
+    by_slot = selectors.attachments_by_slot(draft=draft)
+    incomplete = engine.validate_answers(proc, draft.answers, current) if request.method == "GET" else []
+    error_links = []
+    for p in problems + incomplete:
+        if p.step and p.step not in (engine.CHECK,):
+            error_links.append((_step_url(draft, p.step) + "?return=check", p.message))
+        else:
+            error_links.append(("#" + (p.field or "declaration"), p.message))
+    return render(
+        request,
+        "applications/check.html",
+        {
+            "proc": proc,
+            "draft": draft,
+            "sections": [(s, _step_url(draft, s.step.id) + "?return=check") for s in sections],
+            "attachments": [
+                {"label": s.label.get(current), "files": by_slot.get(s.id, []), "later": s.id in draft.later_attachments}
+                for s in slots
+            ],
+            "attachments_url": _step_url(draft, engine.ATTACHMENTS) if slots else "",
+            "errors": error_links,
+            "duplicate": duplicate,
+            "progress": _progress(proc, draft, engine.CHECK),
+            "lang": current,
+            "declaration_error": any(p.field == "declaration" for p in problems),
+        },
+        status=400 if problems else 200,
+    )
+
+
+@resident_required
+def done(request: HttpRequest, application_id: Any) -> HttpResponse:
+    app = selectors.application_get_for_resident(resident=request.resident, application_id=application_id)  # type: ignore[attr-defined]  # set by ResidentMiddleware
+    proc = procedure_version_get(code=app.procedure_code, version=app.procedure_version)
+    return render(
+        request,
+        "applications/done.html",
+        {"app": app, "proc": proc, "department": department_get(code=proc.department), "lang": lang()},
+    )
+
+
+# ---------------------------------------------------------------- my page
+
+
+@resident_required
+def mypage(request: HttpRequest) -> HttpResponse:
+    resident = request.resident  # type: ignore[attr-defined]  # set by ResidentMiddleware
+    current = lang()
+    drafts = []
+    for d in selectors.draft_list_for_resident(resident=resident):
+        try:
+            p = services.draft_procedure(d)
+        except ProcedureNotFound:
+            continue
+        drafts.append({"draft": d, "name": p.names.get(current)})
+    apps = []
+    for a in selectors.application_list_for_resident(resident=resident):
+        p = procedure_version_get(code=a.procedure_code, version=a.procedure_version)
+        apps.append({"app": a, "name": p.names.get(current)})
+    return render(request, "applications/mypage.html", {"drafts": drafts, "apps": apps, "lang": current})
+
+
+@resident_required
+def application_detail(request: HttpRequest, application_id: Any) -> HttpResponse:
+    app = selectors.application_get_for_resident(resident=request.resident, application_id=application_id)  # type: ignore[attr-defined]  # set by ResidentMiddleware
+    current = lang()
+    proc = procedure_version_get(code=app.procedure_code, version=app.procedure_version)
+    return render(
+        request,
+        "applications/detail.html",
+        {
+            "app": app,
+            "proc": proc,
+            "sections": engine.summarise(proc, app.answers, current),
+            "history": app.history.all(),
+            "files": app.draft.attachments.all(),
+            "later": [a.label.get(current) for a in proc.attachments if a.id in app.later_attachments],
+            "can_withdraw": app.status in WITHDRAWABLE_STATUSES,
+            "department": department_get(code=proc.department),
+            "lang": current,
+        },
+    )
+
+
+@resident_required
+@require_POST
+def withdraw(request: HttpRequest, application_id: Any) -> HttpResponse:
+    app = selectors.application_get_for_resident(resident=request.resident, application_id=application_id)  # type: ignore[attr-defined]  # set by ResidentMiddleware
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("取り下げる場合は、確認のチェックを入れてください。"))
+        return HttpResponseRedirect(reverse("applications:detail", kwargs={"application_id": app.pk}) + "#withdraw")
+    try:
+        services.application_withdraw(
+            application=app, resident=request.resident, reason=request.POST.get("reason", ""), request=request  # type: ignore[attr-defined]  # set by ResidentMiddleware
+        )
+    except services.NotWithdrawable:
+        messages.error(request, _("この申請はすでに審査が始まっているため、取り下げできません。担当課へお問い合わせください。"))
+    else:
+        messages.success(request, _("申請を取り下げました。"))
+    return HttpResponseRedirect(reverse("applications:detail", kwargs={"application_id": app.pk}))
+
+
+@resident_required
+@require_POST
+def draft_discard(request: HttpRequest, draft_id: Any) -> HttpResponse:
+    draft = selectors.draft_get_for_resident(resident=request.resident, draft_id=draft_id)  # type: ignore[attr-defined]  # set by ResidentMiddleware
+    services.draft_discard(draft=draft, request=request)
+    messages.success(request, _("入力途中の申請を削除しました。"))
+    return HttpResponseRedirect(reverse("applications:mypage"))
+
+
+@resident_required
+def attachment_file(request: HttpRequest, attachment_id: Any) -> FileResponse:
+    att = selectors.attachment_get_for_resident(resident=request.resident, attachment_id=attachment_id)  # type: ignore[attr-defined]  # set by ResidentMiddleware
+    response = FileResponse(att.file.open("rb"), content_type=att.content_type, as_attachment=False, filename=att.original_name)
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    return response
