@@ -127,9 +127,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Under pytest (which sets PYTEST_VERSION) tasks run at once, after commit, in-process.
+_TESTING = "PYTEST_VERSION" in os.environ
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TSUNAGU_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": os.environ.get(
+            "TSUNAGU_TASKS_BACKEND",
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if _TESTING
+            else "django_tasks_db.DatabaseBackend",
+        ),
     }
 }
 

@@ -1,0 +1,73 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tsunagu.accounts.models import Resident
+from tsunagu.procedures.loader import catalog
+
+
+@pytest.fixture(autouse=True)
+def _isolated_files(settings: Any, tmp_path: Path) -> None:
+    """Uploaded files of a test go to its own temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "files"
+    settings.TSUNAGU_DEMO_AUTH = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    from tsunagu.procedures.selectors import _pinned
+
+    _pinned.cache_clear()
+    yield
+    _pinned.cache_clear()
+
+
+@pytest.fixture
+def resident(db: None) -> Resident:
+    return Resident.objects.create(
+        provider="demo",
+        subject="test-0001",
+        name_sei="常陸",
+        name_mei="花子",
+        kana_sei="ヒタチ",
+        kana_mei="ハナコ",
+        gender="female",
+        postal_code="3128501",
+        address="茨城県ひたちなか市東石川２丁目１０番１号",
+        phone="090-1234-5678",
+        email="hanako@example.jp",
+    )
+
+
+@pytest.fixture
+def other_resident(db: None) -> Resident:
+    return Resident.objects.create(
+        provider="demo", subject="test-0002", name_sei="那珂", name_mei="一郎"
+    )
+
+
+def login_as(client: Client, subject: str, level: str = "card_signature") -> None:
+    """Log a demo resident in through the real demo login page."""
+    response = client.post(
+        "/login/demo/", {"subject": subject, "level": level, "next": "/mypage/"}
+    )
+    assert response.status_code == 302, response.content[:500]
+
+
+@pytest.fixture
+def resident_client(client: Client, db: None) -> Client:
+    """A client logged in as the demo resident 常陸 花子 with a card login."""
+    login_as(client, "demo-0001")
+    return client
+
+
+@pytest.fixture
+def procedures() -> dict[str, Any]:
+    return catalog().procedures
