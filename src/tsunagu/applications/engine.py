@@ -432,15 +432,21 @@ def _check_value(spec: FieldDef, value: Any, lang: str) -> str:
         try:
             ftype.display(value, spec, lang)  # decrypts: a forged or foreign token fails
         except Exception:
-            return _("入力内容が正しくありません。")
+            return _invalid(spec, lang)
         return ""
     try:
         reparsed = ftype.parse(ftype.to_raw(value, spec), spec)
     except FieldError as err:
         return str(err.message)
     except Exception:  # a stored value of the wrong shape
-        return _("入力内容が正しくありません。")
-    return "" if reparsed == value else _("入力内容が正しくありません。")
+        return _invalid(spec, lang)
+    return "" if reparsed == value else _invalid(spec, lang)
+
+
+def _invalid(spec: FieldDef, lang: str) -> str:
+    return _("「%(label)s」の入力内容が正しくありません。もう一度入力してください。") % {
+        "label": spec.label.get(lang)
+    }
 
 
 # ---------------------------------------------------------------- display

@@ -35,7 +35,8 @@ from tsunagu.applications.models import (
 from tsunagu.applications.selectors import application_duplicate, application_previous
 from tsunagu.audit.services import audit_record
 from tsunagu.core.uploads import PreparedFile
-from tsunagu.procedures.schema import Assurance, DuplicatePolicy, Period, Procedure
+from tsunagu.core.fieldtypes import FieldError, get_type
+from tsunagu.procedures.schema import Assurance, DuplicatePolicy, FieldDef, Period, Procedure
 from tsunagu.procedures.selectors import procedure_version_get
 from tsunagu.procedures.services import procedure_version_pin
 
@@ -56,6 +57,15 @@ class NotWithdrawable(Exception):
 # ---------------------------------------------------------------- helpers
 
 
+def _normalised(spec: FieldDef, value: Any) -> Any:
+    """A profile value in the exact stored form of the field's type (None if invalid)."""
+    ftype = get_type(spec.type)
+    try:
+        return ftype.parse(ftype.to_raw(value, spec), spec)
+    except FieldError:
+        return None
+
+
 def locked_values(*, proc: Procedure, resident: Resident) -> dict[str, Any]:
     """Fields whose value comes from data verified by the card and cannot be edited."""
     verified = set(resident.verified_fields or [])
@@ -67,7 +77,9 @@ def locked_values(*, proc: Procedure, resident: Resident) -> dict[str, Any]:
         if f.prefill and f.prefill.startswith("profile."):
             key = f.prefill.removeprefix("profile.")
             if key in verified and key in profile:
-                out[f.id] = profile[key]
+                value = _normalised(f, profile[key])
+                if value is not None:
+                    out[f.id] = value
     return out
 
 
@@ -80,8 +92,9 @@ def _prefill(proc: Procedure, resident: Resident) -> tuple[dict[str, Any], str]:
     for f in engine.iter_fields(proc):
         if f.prefill and f.prefill.startswith("profile."):
             key = f.prefill.removeprefix("profile.")
-            if key in profile:
-                answers[f.id] = profile[key]
+            value = _normalised(f, profile[key]) if key in profile else None
+            if value is not None:
+                answers[f.id] = value
         elif f.prefill == "previous" and previous is not None and f.id in previous.answers:
             answers[f.id] = previous.answers[f.id]
     return answers, previous.receipt_number if previous else ""
@@ -253,7 +266,7 @@ def submission_problems(
     if assurance.rank < proc.assurance.rank:
         problems.append(engine.Problem("", "", _("この手続きに必要な方法でログインしてください。")))
     clean = engine.prune(proc, draft.answers)
-    have = {a.slot: 0 for a in proc.attachments}
+    have = {a.id: 0 for a in proc.attachments}
     for att in draft.attachments.all():
         have[att.slot] = have.get(att.slot, 0) + 1
     for spec in engine.visible_attachments(proc, clean):

@@ -136,24 +136,33 @@ def step(request: HttpRequest, draft_id: Any, step_id: str) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "next")
         strict = action == "next"
-        result = engine.parse_step(
-            proc, the_step, request.POST, draft.answers, locked=locked, lenient=not strict, lang=current
-        )
-        services.draft_save_step(
-            draft=draft, step_id=step_id, values=result.values, complete=strict and result.ok
-        )
-        raw, problems, row_counts = result.raw, result.errors, dict(result.rows)
+        data = request.POST.copy()
+        extra_rows: dict[str, int] = {}
         if action.startswith(("add:", "remove:", "lookup:")):
-            problems = {k: v for k, v in problems.items() if not _is_required_problem(v)}
-            notice = _row_or_lookup(action, proc, the_step, raw, row_counts, draft)
-        elif result.ok or (not strict and not problems):
+            notice = _prepare_action(action, the_step, data, extra_rows)
+        result = engine.parse_step(
+            proc, the_step, data, draft.answers, locked=locked, lenient=not strict, lang=current
+        )
+        raw, problems = result.raw, result.errors
+        row_counts = {**result.rows, **extra_rows}
+        # A step is stored whole or not at all: with any error nothing changes, and the
+        # page shows every typed value again with the messages.
+        if not problems:
+            services.draft_save_step(
+                draft=draft, step_id=step_id, values=result.values, complete=strict
+            )
+        if notice:
+            # Adding/removing a row or finding an address is not "next": messages about
+            # answers still being typed would only distract; they come with "next".
+            problems = {}
+        elif not problems:
             if action == "save":
                 messages.success(request, _("入力内容を保存しました。マイページから続きを入力できます。"))
                 return HttpResponseRedirect(reverse("applications:mypage"))
             if action == "back":
                 target = _neighbour(proc, draft, step_id, -1)
                 return HttpResponseRedirect(
-                    _step_url(draft, target) if target else reverse("portal:guide", kwargs={"code": proc.code})
+                    _step_url(draft, target) if target else reverse("portal:procedure_guide", kwargs={"code": proc.code})
                 )
             services.funnel_record(draft=draft, kind="leave", step=step_id)
             if request.GET.get("return") == "check":
@@ -186,61 +195,45 @@ def step(request: HttpRequest, draft_id: Any, step_id: str) -> HttpResponse:
     )
 
 
-def _is_required_problem(problem: engine.FieldProblem) -> bool:
-    text = problem.message
-    return text.endswith(("を入力してください。", "を選んでください。", "件以上入力してください。"))
-
-
-def _row_or_lookup(
-    action: str, proc: Procedure, the_step: Any, raw: dict[str, Any], rows: dict[str, int], draft: Draft
-) -> str:
+def _prepare_action(action: str, the_step: Any, data: Any, extra_rows: dict[str, int]) -> str:
+    """Apply "add a row", "remove a row" or "find the address" to the POSTed data before
+    it is parsed, so the page comes back with the change and every typed value kept."""
     kind, _sep, arg = action.partition(":")
-    if kind == "add":
-        spec = next((f for f in the_step.fields if f.id == arg and f.type == "group"), None)
-        if spec is not None and rows.get(arg, 0) < (spec.max_items or 1):
-            rows[arg] = max(rows.get(arg, 1), 1) + 1
-            return _("入力欄を1件追加しました。")
-        return _("これ以上は追加できません。")
+    groups = {f.id: f for f in the_step.fields if f.type == "group"}
+    if kind == "add" and arg in groups:
+        spec = groups[arg]
+        count = engine.group_row_count(spec, data, 1)
+        if count >= (spec.max_items or 1):
+            return _("これ以上は追加できません。")
+        extra_rows[arg] = max(count, 1) + 1
+        return _("入力欄を1件追加しました。")
     if kind == "remove":
         group, _s, index = arg.partition(":")
-        spec = next((f for f in the_step.fields if f.id == group and f.type == "group"), None)
-        if spec is None or not index.isdigit():
+        if group not in groups or not index.isdigit():
             return ""
         i = int(index)
-        values = list(draft.answers.get(group) or [])
-        if i < len(values):
-            values.pop(i)
-            services.draft_save_step(
-                draft=draft, step_id=the_step.id,
-                values={**{f.id: draft.answers[f.id] for f in the_step.fields if f.id in draft.answers}, group: values},
-                complete=False,
-            )
-        # Shift the raw inputs of later rows up by one.
+        count = engine.group_row_count(groups[group], data, 1)
         prefix = f"{group}-"
-        shifted: dict[str, Any] = {}
-        for key, value in raw.items():
-            if key.startswith(prefix):
-                _g, row_s, rest = key.split("-", 2)
-                r = int(row_s)
-                if r == i:
-                    continue
-                shifted[f"{group}-{r - 1 if r > i else r}-{rest}"] = value
-            else:
-                shifted[key] = value
-        raw.clear()
-        raw.update(shifted)
-        rows[group] = max(1, rows.get(group, 1) - 1)
+        for key in [k for k in data if k.startswith(prefix) and k != f"{group}-rows"]:
+            values = data.getlist(key)
+            del data[key]
+            _g, row_s, rest = key.split("-", 2)
+            if not row_s.isdigit() or int(row_s) == i:
+                continue
+            r = int(row_s)
+            data.setlist(f"{group}-{r - 1 if r > i else r}-{rest}", values)
+        data[f"{group}-rows"] = str(max(count - 1, 1))
+        extra_rows[group] = max(count - 1, 1)
         return _("入力欄を1件削除しました。")
     if kind == "lookup":
-        value = raw.get(arg)
-        if not isinstance(value, dict):
-            return ""
-        code = "".join(ch for ch in str(value.get("postal_code", "")) if ch.isdigit())
+        code = "".join(ch for ch in data.get(engine.part_name(arg, "postal_code"), "") if ch.isdigit())
         found = postal.lookup(code) if len(code) == 7 else []
         if not found:
             return _("郵便番号から住所が見つかりませんでした。住所を直接入力してください。")
         pref, city, town = found[0]
-        value["line1"] = f"{pref}{city}{town}"
+        line1 = engine.part_name(arg, "line1")
+        if not data.get(line1, "").startswith(f"{pref}{city}{town}"):
+            data[line1] = f"{pref}{city}{town}"
         return _("郵便番号から住所を入れました。番地や部屋番号を続けて入力してください。")
     return ""
 

@@ -171,18 +171,28 @@ X_FRAME_OPTIONS = "DENY"
 # Mail: a file backend under var/ for local use, SMTP when TSUNAGU_EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = os.environ.get("TSUNAGU_EMAIL_FROM", "no-reply@city.example.jp")
 if os.environ.get("TSUNAGU_EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = os.environ["TSUNAGU_EMAIL_HOST"]
-    EMAIL_PORT = int(os.environ.get("TSUNAGU_EMAIL_PORT", "25"))
-    EMAIL_HOST_USER = os.environ.get("TSUNAGU_EMAIL_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("TSUNAGU_EMAIL_PASSWORD", "")
-    EMAIL_USE_TLS = _env_bool("TSUNAGU_EMAIL_TLS")
-    EMAIL_TIMEOUT = 20
+    MAILERS: dict[str, Any] = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["TSUNAGU_EMAIL_HOST"],
+                "port": int(os.environ.get("TSUNAGU_EMAIL_PORT", "25")),
+                "username": os.environ.get("TSUNAGU_EMAIL_USER", ""),
+                "password": os.environ.get("TSUNAGU_EMAIL_PASSWORD", ""),
+                "use_tls": _env_bool("TSUNAGU_EMAIL_TLS"),
+                "timeout": 20,
+            },
+        }
+    }
+elif os.environ.get("TSUNAGU_EMAIL_BACKEND"):
+    MAILERS = {"default": {"BACKEND": os.environ["TSUNAGU_EMAIL_BACKEND"]}}
 else:
-    EMAIL_BACKEND = os.environ.get(
-        "TSUNAGU_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
-    )
-    EMAIL_FILE_PATH = VAR_DIR / "mail"
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
+        }
+    }
 
 # The city this deployment serves: every city-specific value is configuration.
 TSUNAGU_CITY = {
