@@ -55,9 +55,7 @@ def other_resident(db: None) -> Resident:
 
 def login_as(client: Client, subject: str, level: str = "card_signature") -> None:
     """Log a demo resident in through the real demo login page."""
-    response = client.post(
-        "/login/demo/", {"subject": subject, "level": level, "next": "/mypage/"}
-    )
+    response = client.post("/login/demo/", {"subject": subject, "level": level, "next": "/mypage/"})
     assert response.status_code == 302, response.content[:500]
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 from typing import Any
 
+from django.utils import timezone
 from PIL import Image
 
 from tsunagu.applications.engine import html_name, part_name
@@ -31,7 +32,7 @@ KANA_PARTS = {"sei": "ヒタチ", "mei": "ハナコ"}
 
 def sample_value(spec: FieldDef) -> str | dict[str, str] | list[str]:
     """One valid raw input for ``spec`` (a string, or a dict of parts)."""
-    today = dt.date.today()
+    today = timezone.localdate()
     t = spec.type
     if t == "date":
         if spec.not_past:

@@ -47,7 +47,10 @@ def test_resident_applies_and_withdraws(client: Client, code: str) -> None:
         if url.endswith("/attachments/"):
             draft.refresh_from_db()
             for spec in engine.visible_attachments(proc, engine.prune(proc, draft.answers)):
-                up = client.post(url, {"action": f"upload:{spec.id}", f"file-{spec.id}": sample_upload(spec.kinds)})
+                up = client.post(
+                    url,
+                    {"action": f"upload:{spec.id}", f"file-{spec.id}": sample_upload(spec.kinds)},
+                )
                 assert up.status_code == 302, (spec.id, up.content.decode()[:2000])
             r = client.post(url, {"action": "next"})
         else:
@@ -57,7 +60,9 @@ def test_resident_applies_and_withdraws(client: Client, code: str) -> None:
         url = r["Location"]
     check = client.get(url)
     assert check.status_code == 200
-    r = client.post(url, {"version": str(proc.version), "declaration": "yes", "confirm_duplicate": "yes"})
+    r = client.post(
+        url, {"version": str(proc.version), "declaration": "yes", "confirm_duplicate": "yes"}
+    )
     assert r.status_code == 302, _errors(r)
     app = Application.objects.get(procedure_code=code)
     assert app.receipt_number in client.get(r["Location"]).content.decode()

@@ -36,19 +36,34 @@ def qd(data: dict[str, Any]) -> QueryDict:
         ({"field": "pension", "filled": False}, {}, True),
         ({"not": {"field": "has_spouse", "equals": True}}, {"has_spouse": True}, False),
         (
-            {"all": [{"field": "has_spouse", "equals": True}, {"field": "pension", "equals": "other"}]},
+            {
+                "all": [
+                    {"field": "has_spouse", "equals": True},
+                    {"field": "pension", "equals": "other"},
+                ]
+            },
             {"has_spouse": True, "pension": "other"},
             True,
         ),
         (
-            {"any": [{"field": "has_spouse", "equals": True}, {"field": "pension", "equals": "other"}]},
+            {
+                "any": [
+                    {"field": "has_spouse", "equals": True},
+                    {"field": "pension", "equals": "other"},
+                ]
+            },
             {"has_spouse": False, "pension": "kokumin"},
             False,
         ),
     ],
 )
-def test_condition_holds(proc: Any, cond: dict[str, Any], answers: dict[str, Any], expected: bool) -> None:
-    assert engine.condition_holds(Condition.model_validate(cond), answers, proc.all_fields()) is expected
+def test_condition_holds(
+    proc: Any, cond: dict[str, Any], answers: dict[str, Any], expected: bool
+) -> None:
+    assert (
+        engine.condition_holds(Condition.model_validate(cond), answers, proc.all_fields())
+        is expected
+    )
 
 
 def test_group_condition_reads_sibling_first(proc: Any) -> None:
@@ -65,7 +80,12 @@ def test_prune_drops_hidden_answers(proc: Any) -> None:
         "spouse_name": {"sei": "山田", "mei": "次郎"},
         "pension": "kokumin",
         "pension_other": "共済",
-        "children": [{"living": "doukyo", "separate_address": {"postal_code": "3128501", "line1": "x", "line2": ""}}],
+        "children": [
+            {
+                "living": "doukyo",
+                "separate_address": {"postal_code": "3128501", "line1": "x", "line2": ""},
+            }
+        ],
     }
     pruned = engine.prune(proc, answers)
     assert "spouse_name" not in pruned
@@ -81,7 +101,17 @@ def test_step_sequence_includes_attachments_and_check(proc: Any) -> None:
 def test_parse_step_reports_required_and_invalid(proc: Any) -> None:
     step = proc.step("applicant")
     result = engine.parse_step(
-        proc, step, qd({"name__sei": "常陸", "name__mei": "", "birth_date": "令和99年1月1日", "my_number": "123456789012"}), {}
+        proc,
+        step,
+        qd(
+            {
+                "name__sei": "常陸",
+                "name__mei": "",
+                "birth_date": "令和99年1月1日",
+                "my_number": "123456789012",
+            }
+        ),
+        {},
     )
     assert not result.ok
     assert "name" in result.errors
@@ -97,7 +127,16 @@ def test_parse_step_accepts_and_normalises(proc: Any) -> None:
     result = engine.parse_step(
         proc,
         step,
-        qd({"name__sei": "常陸", "name__mei": "花子", "birth_date": "H3.5.14", "my_number": VALID_MY_NUMBER, "pension": "other", "pension_other": "共済組合"}),
+        qd(
+            {
+                "name__sei": "常陸",
+                "name__mei": "花子",
+                "birth_date": "H3.5.14",
+                "my_number": VALID_MY_NUMBER,
+                "pension": "other",
+                "pension_other": "共済組合",
+            }
+        ),
         {},
     )
     assert result.ok, result.errors
@@ -111,14 +150,18 @@ def test_secret_is_kept_when_left_blank(proc: Any) -> None:
     step = proc.step("applicant")
     first = engine.parse_step(proc, step, qd({"my_number": VALID_MY_NUMBER}), {}, lenient=True)
     stored = first.values["my_number"]
-    again = engine.parse_step(proc, step, qd({"my_number": ""}), {"my_number": stored}, lenient=True)
+    again = engine.parse_step(
+        proc, step, qd({"my_number": ""}), {"my_number": stored}, lenient=True
+    )
     assert again.values["my_number"] == stored
 
 
 def test_locked_fields_ignore_input(proc: Any) -> None:
     step = proc.step("applicant")
     locked = {"name": {"sei": "常陸", "mei": "花子"}}
-    result = engine.parse_step(proc, step, qd({"name__sei": "偽", "name__mei": "名"}), {}, locked=locked, lenient=True)
+    result = engine.parse_step(
+        proc, step, qd({"name__sei": "偽", "name__mei": "名"}), {}, locked=locked, lenient=True
+    )
     assert result.values["name"] == {"sei": "常陸", "mei": "花子"}
 
 

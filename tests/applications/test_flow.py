@@ -35,7 +35,10 @@ def start(client: Client) -> Draft:
 
 def fill_all(client: Client, draft: Draft) -> None:
     base = f"/applications/{draft.pk}"
-    r = client.post(f"{base}/steps/applicant/", {"action": "next", "my_number": VALID_MY_NUMBER, "pension": "kousei"})
+    r = client.post(
+        f"{base}/steps/applicant/",
+        {"action": "next", "my_number": VALID_MY_NUMBER, "pension": "kousei"},
+    )
     assert r.status_code == 302, r.content.decode()[:3000]
     assert r["Location"] == f"{base}/steps/spouse/"
     r = client.post(f"{base}/steps/spouse/", {"action": "next", "has_spouse": "no"})
@@ -66,7 +69,9 @@ def fill_all(client: Client, draft: Draft) -> None:
     assert r["Location"] == f"{base}/check/"
 
 
-def test_apply_check_submit_and_withdraw(client: Client, test_catalog: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_apply_check_submit_and_withdraw(
+    client: Client, test_catalog: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     login_as(client, "demo-0001")
     draft = start(client)
     page = client.get(f"/applications/{draft.pk}/steps/applicant/")
@@ -108,7 +113,9 @@ def test_apply_check_submit_and_withdraw(client: Client, test_catalog: Any, djan
     assert Application.objects.count() == 1
     # My page lists it; withdrawal before processing.
     assert app.receipt_number in client.get("/mypage/").content.decode()
-    r = client.post(f"/mypage/applications/{app.pk}/withdraw/", {"confirm": "yes", "reason": "重複のため"})
+    r = client.post(
+        f"/mypage/applications/{app.pk}/withdraw/", {"confirm": "yes", "reason": "重複のため"}
+    )
     assert r.status_code == 302
     app.refresh_from_db()
     assert app.status == Status.WITHDRAWN
@@ -117,7 +124,9 @@ def test_apply_check_submit_and_withdraw(client: Client, test_catalog: Any, djan
     assert {"start", "enter", "leave", "submit"} <= kinds
 
 
-def test_withdraw_refused_once_processing_started(resident_client: Client, test_catalog: Any) -> None:
+def test_withdraw_refused_once_processing_started(
+    resident_client: Client, test_catalog: Any
+) -> None:
     draft = start(resident_client)
     fill_all(resident_client, draft)
     resident_client.post(f"/applications/{draft.pk}/check/", {"version": "1", "declaration": "yes"})
@@ -131,13 +140,17 @@ def test_withdraw_refused_once_processing_started(resident_client: Client, test_
 def test_errors_are_shown_next_to_fields(resident_client: Client, test_catalog: Any) -> None:
     draft = start(resident_client)
     r = resident_client.post(
-        f"/applications/{draft.pk}/steps/applicant/", {"action": "next", "my_number": "12345", "pension": ""}
+        f"/applications/{draft.pk}/steps/applicant/",
+        {"action": "next", "my_number": "12345", "pension": ""},
     )
     assert r.status_code == 400
     html = r.content.decode()
     assert 'class="error-summary"' in html
     assert 'id="f-my_number-error"' in html
-    assert 'aria-describedby="f-my_number-hint f-my_number-error"' in html or 'f-my_number-error' in html
+    assert (
+        'aria-describedby="f-my_number-hint f-my_number-error"' in html
+        or "f-my_number-error" in html
+    )
     assert "を選んでください" in html
 
 
@@ -155,15 +168,22 @@ def test_back_and_save_keep_answers(resident_client: Client, test_catalog: Any) 
     assert 'value="kokumin" checked' in page.content.decode()
 
 
-def test_group_add_and_remove_rows_without_javascript(resident_client: Client, test_catalog: Any) -> None:
+def test_group_add_and_remove_rows_without_javascript(
+    resident_client: Client, test_catalog: Any
+) -> None:
     draft = start(resident_client)
     url = f"/applications/{draft.pk}/steps/children/"
-    r = resident_client.post(url, {"action": "add:children", "children-rows": "1", "children-0-child_name__sei": "常陸"})
+    r = resident_client.post(
+        url, {"action": "add:children", "children-rows": "1", "children-0-child_name__sei": "常陸"}
+    )
     assert r.status_code == 200
     html = r.content.decode()
     assert 'name="children-1-child_name__sei"' in html
     assert 'value="常陸"' in html
-    r = resident_client.post(url, {"action": "remove:children:0", "children-rows": "2", "children-1-child_name__mei": "二葉"})
+    r = resident_client.post(
+        url,
+        {"action": "remove:children:0", "children-rows": "2", "children-1-child_name__mei": "二葉"},
+    )
     html = r.content.decode()
     assert 'name="children-1-child_name__sei"' not in html
     assert 'value="二葉"' in html
@@ -200,7 +220,9 @@ def test_assurance_enforced_on_server(client: Client, test_catalog: Any) -> None
 def test_draft_survives_step_up(client: Client, test_catalog: Any) -> None:
     login_as(client, "demo-0001")
     draft = start(client)
-    client.post(f"/applications/{draft.pk}/steps/applicant/", {"action": "save", "pension": "kokumin"})
+    client.post(
+        f"/applications/{draft.pk}/steps/applicant/", {"action": "save", "pension": "kokumin"}
+    )
     client.post("/logout/")
     login_as(client, "demo-0001", level="account")
     r = client.get(f"/applications/{draft.pk}/steps/applicant/")
@@ -212,28 +234,40 @@ def test_draft_survives_step_up(client: Client, test_catalog: Any) -> None:
 def test_tampered_version_is_refused(resident_client: Client, test_catalog: Any) -> None:
     draft = start(resident_client)
     fill_all(resident_client, draft)
-    r = resident_client.post(f"/applications/{draft.pk}/check/", {"version": "2", "declaration": "yes"})
+    r = resident_client.post(
+        f"/applications/{draft.pk}/check/", {"version": "2", "declaration": "yes"}
+    )
     assert r.status_code == 400
     assert Application.objects.count() == 0
 
 
-def test_duplicate_in_same_period_needs_confirmation(resident_client: Client, test_catalog: Any) -> None:
+def test_duplicate_in_same_period_needs_confirmation(
+    resident_client: Client, test_catalog: Any
+) -> None:
     for expected_count in (1,):
         draft = start(resident_client)
         fill_all(resident_client, draft)
-        resident_client.post(f"/applications/{draft.pk}/check/", {"version": "1", "declaration": "yes"})
+        resident_client.post(
+            f"/applications/{draft.pk}/check/", {"version": "1", "declaration": "yes"}
+        )
         assert Application.objects.count() == expected_count
     draft2 = Draft.objects.create(
-        resident=Draft.objects.first().resident, procedure_code="test-teate", procedure_version=1,  # type: ignore[union-attr]
-        answers=Draft.objects.first().answers, later_attachments=["bankbook"],  # type: ignore[union-attr]
+        resident=Draft.objects.first().resident,
+        procedure_code="test-teate",
+        procedure_version=1,  # type: ignore[union-attr]
+        answers=Draft.objects.first().answers,
+        later_attachments=["bankbook"],  # type: ignore[union-attr]
     )
     r = resident_client.get(f"/applications/{draft2.pk}/check/")
     assert "すでにあります" in r.content.decode()
-    r = resident_client.post(f"/applications/{draft2.pk}/check/", {"version": "1", "declaration": "yes"})
+    r = resident_client.post(
+        f"/applications/{draft2.pk}/check/", {"version": "1", "declaration": "yes"}
+    )
     assert r.status_code == 400
     assert Application.objects.count() == 1
     r = resident_client.post(
-        f"/applications/{draft2.pk}/check/", {"version": "1", "declaration": "yes", "confirm_duplicate": "yes"}
+        f"/applications/{draft2.pk}/check/",
+        {"version": "1", "declaration": "yes", "confirm_duplicate": "yes"},
     )
     assert r.status_code == 302
     second = Application.objects.get(draft=draft2)
@@ -245,7 +279,8 @@ def test_unreadable_upload_is_explained(resident_client: Client, test_catalog: A
     upload = io.BytesIO(b"MZ\x90\x00 this is not a photo")
     upload.name = "通帳.jpg"
     r = resident_client.post(
-        f"/applications/{draft.pk}/attachments/", {"action": "upload:bankbook", "file-bankbook": upload}
+        f"/applications/{draft.pk}/attachments/",
+        {"action": "upload:bankbook", "file-bankbook": upload},
     )
     assert r.status_code == 400
     assert 'class="field__error"' in r.content.decode()

@@ -25,10 +25,11 @@ from tsunagu.procedures.schema import Assurance
 LEVEL_CHOICES = [
     (Assurance.ACCOUNT.value, gettext_lazy("アカウントでログイン（本人確認なし）")),
     (Assurance.MYNUMBER_CARD.value, gettext_lazy("マイナンバーカードでログイン")),
-    (Assurance.CARD_SIGNATURE.value, gettext_lazy("マイナンバーカードでログインし、電子署名もする")),
+    (
+        Assurance.CARD_SIGNATURE.value,
+        gettext_lazy("マイナンバーカードでログインし、電子署名もする"),
+    ),
 ]
-
-
 
 
 DEMO_FILE = Path(__file__).parent / "demo" / "residents.yaml"

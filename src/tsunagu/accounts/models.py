@@ -29,9 +29,7 @@ class Resident(models.Model):
     kana_sei = models.CharField("氏（フリガナ）", max_length=60, blank=True)
     kana_mei = models.CharField("名（フリガナ）", max_length=60, blank=True)
     birth_date = models.DateField("生年月日", null=True, blank=True)
-    gender = models.CharField(
-        "性別", max_length=10, choices=Gender.choices, default=Gender.UNKNOWN
-    )
+    gender = models.CharField("性別", max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
     postal_code = models.CharField("郵便番号", max_length=7, blank=True)
     address = models.CharField("住所", max_length=200, blank=True)
     address_building = models.CharField("方書", max_length=200, blank=True)

@@ -60,4 +60,9 @@ def resident_profile(resident: Resident) -> dict[str, object]:
 
 
 # Which profile keys each verified 4情報 item covers (see Identity.verified).
-VERIFIED_KEYS = {"name": "name", "address": "address", "birth_date": "birth_date", "gender": "gender"}
+VERIFIED_KEYS = {
+    "name": "name",
+    "address": "address",
+    "birth_date": "birth_date",
+    "gender": "gender",
+}

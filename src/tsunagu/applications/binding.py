@@ -145,18 +145,14 @@ def bind_field(
         bf.secret_display = ftype.display(value, spec, lang)
     if ftype.widget in {"radios", "select", "checkboxes"}:
         if ftype.widget == "checkboxes":
-            chosen = set(
-                (raw.get("", "") if isinstance(raw, Mapping) else raw).split(",")
-            ) - {""}
+            chosen = set((raw.get("", "") if isinstance(raw, Mapping) else raw).split(",")) - {""}
         else:
             chosen = {raw if isinstance(raw, str) else raw.get("", "")}
         if spec.type == "yes_no":
             opts = [("yes", _("はい")), ("no", _("いいえ"))]
         else:
             opts = [(o.value, o.label.get(lang)) for o in spec.options or []]
-        bf.options = [
-            BoundOption(v, lbl, f"{bf.id}-{v}", v in chosen) for v, lbl in opts
-        ]
+        bf.options = [BoundOption(v, lbl, f"{bf.id}-{v}", v in chosen) for v, lbl in opts]
         return bf
     if ftype.widget == "consent":
         bf.checked = bool(raw if isinstance(raw, str) else any(raw.values()))

@@ -35,7 +35,10 @@ def is_empty(value: Any) -> bool:
 
 
 def _lookup(
-    name: str, answers: Mapping[str, Any], row: Mapping[str, Any] | None, group: FieldDef | None,
+    name: str,
+    answers: Mapping[str, Any],
+    row: Mapping[str, Any] | None,
+    group: FieldDef | None,
     top: Mapping[str, FieldDef],
 ) -> tuple[Any, FieldDef | None]:
     if group is not None and row is not None:
@@ -298,8 +301,16 @@ def parse_step(
             result.values[spec.id] = merged[spec.id] = locked[spec.id]
             continue
         if spec.type == "group":
-            rows = _parse_group(spec, data, answers.get(spec.id) or [], merged, top, result,
-                                lenient=lenient, lang=lang)
+            rows = _parse_group(
+                spec,
+                data,
+                answers.get(spec.id) or [],
+                merged,
+                top,
+                result,
+                lenient=lenient,
+                lang=lang,
+            )
             result.values[spec.id] = merged[spec.id] = rows
             continue
         has, value = _parse_one(
@@ -353,14 +364,15 @@ def _parse_group(
                 row[sub.id] = value
         rows.append(row)
     if not lenient:
-        item = (spec.item.get(lang) if spec.item else "")
+        item = spec.item.get(lang) if spec.item else ""
         if spec.required and not rows:
             result.errors[spec.id] = FieldProblem(
                 _("「%(item)s」を1件以上入力してください。") % {"item": item}
             )
         elif spec.min_items and len(rows) < spec.min_items:
             result.errors[spec.id] = FieldProblem(
-                _("「%(item)s」を%(n)d件以上入力してください。") % {"item": item, "n": spec.min_items}
+                _("「%(item)s」を%(n)d件以上入力してください。")
+                % {"item": item, "n": spec.min_items}
             )
     return rows
 
@@ -382,7 +394,9 @@ class Problem:
     message: str
 
 
-def validate_answers(proc: Procedure, answers: Mapping[str, Any], lang: str = "ja") -> list[Problem]:
+def validate_answers(
+    proc: Procedure, answers: Mapping[str, Any], lang: str = "ja"
+) -> list[Problem]:
     """Every problem of the answers as a whole, against the pinned definition.
 
     Used at submission: required answers present, stored values still valid for their
@@ -408,7 +422,9 @@ def validate_answers(proc: Procedure, answers: Mapping[str, Any], lang: str = "j
                     problems.append(Problem(step.id, spec.id, required_message(spec, lang)))
                 for i, row in enumerate(rows):
                     if not isinstance(row, dict):
-                        problems.append(Problem(step.id, spec.id, _("入力内容が正しくありません。")))
+                        problems.append(
+                            Problem(step.id, spec.id, _("入力内容が正しくありません。"))
+                        )
                         continue
                     for sub in spec.fields or []:
                         if condition_holds(sub.when, clean, top, row=row, group=spec):
@@ -496,7 +512,11 @@ def summarise(proc: Procedure, answers: Mapping[str, Any], lang: str) -> list[Su
                 if not clean.get(spec.id):
                     rows.append(SummaryRow(spec.label.get(lang), _("（なし）"), spec.id))
                 continue
-            rows.append(SummaryRow(spec.label.get(lang), display_value(spec, clean.get(spec.id), lang), spec.id))
+            rows.append(
+                SummaryRow(
+                    spec.label.get(lang), display_value(spec, clean.get(spec.id), lang), spec.id
+                )
+            )
         sections.append(SummarySection(step, step.title.get(lang), rows, groups))
     return sections
 

@@ -22,7 +22,9 @@ def funnel_report(*, code: str | None = None) -> list[dict[str, Any]]:
     if code:
         qs = qs.filter(procedure_code=code)
     counts: dict[tuple[str, str, str], int] = {}
-    for row in qs.values("procedure_code", "step", "kind").annotate(n=Count("journey", distinct=True)):
+    for row in qs.values("procedure_code", "step", "kind").annotate(
+        n=Count("journey", distinct=True)
+    ):
         counts[(row["procedure_code"], row["step"], row["kind"])] = row["n"]
     codes = sorted({k[0] for k in counts})
     report = []

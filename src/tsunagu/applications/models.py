@@ -109,10 +109,13 @@ class StatusChange(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.status} {self.at:%Y-%m-%d %H:%M}"
+
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     # Random path: the stored name never carries the resident's file name.
-    return f"attachments/{instance.draft_id}/{uuid.uuid4().hex}{filename[filename.rfind('.'):]}"
+    return f"attachments/{instance.draft_id}/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
 
 
 class Attachment(models.Model):
@@ -131,6 +134,9 @@ class Attachment(models.Model):
     class Meta:
         ordering = ["uploaded_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.slot}: {self.original_name}"
+
 
 class HandoffOutbox(models.Model):
     """Written with the application in one transaction; the back office takes from it."""
@@ -142,12 +148,18 @@ class HandoffOutbox(models.Model):
     class Meta:
         indexes = [models.Index(fields=["taken_at", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"outbox {self.application_id} taken={self.taken_at is not None}"
+
 
 class ReceiptSequence(models.Model):
     """One counter per year for 受付番号."""
 
     year = models.PositiveIntegerField(primary_key=True)
     value = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.value}"
 
 
 class FunnelEvent(models.Model):
@@ -169,3 +181,6 @@ class FunnelEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["procedure_code", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_code} {self.step} {self.kind}"

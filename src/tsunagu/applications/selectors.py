@@ -28,7 +28,9 @@ def _uuid(value: object) -> uuid.UUID:
         raise Http404 from None
 
 
-def draft_get_for_resident(*, resident: Resident, draft_id: object, for_update: bool = False) -> Draft:
+def draft_get_for_resident(
+    *, resident: Resident, draft_id: object, for_update: bool = False
+) -> Draft:
     """The resident's own unsubmitted draft, or 404."""
     qs = Draft.objects.filter(pk=_uuid(draft_id), resident=resident, submitted_at__isnull=True)
     if for_update:
@@ -66,7 +68,9 @@ def attachment_get_for_resident(*, resident: Resident, attachment_id: object) ->
 
 
 def draft_list_for_resident(*, resident: Resident) -> QuerySet[Draft]:
-    return Draft.objects.filter(resident=resident, submitted_at__isnull=True).order_by("-updated_at")
+    return Draft.objects.filter(resident=resident, submitted_at__isnull=True).order_by(
+        "-updated_at"
+    )
 
 
 def application_list_for_resident(*, resident: Resident) -> QuerySet[Application]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -34,8 +35,8 @@ from tsunagu.applications.models import (
 )
 from tsunagu.applications.selectors import application_duplicate, application_previous
 from tsunagu.audit.services import audit_record
-from tsunagu.core.uploads import PreparedFile
 from tsunagu.core.fieldtypes import FieldError, get_type
+from tsunagu.core.uploads import PreparedFile
 from tsunagu.procedures.schema import Assurance, DuplicatePolicy, FieldDef, Period, Procedure
 from tsunagu.procedures.selectors import procedure_version_get
 from tsunagu.procedures.services import procedure_version_pin
@@ -153,7 +154,11 @@ def funnel_record(*, draft: Draft, kind: str, step: str = "") -> None:
 
 @transaction.atomic
 def draft_start(
-    *, resident: Resident, proc: Procedure, channel: str = Channel.ONLINE, request: HttpRequest | None = None
+    *,
+    resident: Resident,
+    proc: Procedure,
+    channel: str = Channel.ONLINE,
+    request: HttpRequest | None = None,
 ) -> Draft:
     """Start a draft pinned to the current version of ``proc``, prefilled from what the
     city already knows (the resident's profile, and their previous application where the
@@ -170,8 +175,12 @@ def draft_start(
     )
     funnel_record(draft=draft, kind=FunnelEvent.Kind.START)
     audit_record(
-        action="draft.start", actor=resident, request=request, obj_type="draft",
-        obj_id=str(draft.pk), summary={"procedure": proc.code, "version": proc.version},
+        action="draft.start",
+        actor=resident,
+        request=request,
+        obj_type="draft",
+        obj_id=str(draft.pk),
+        summary={"procedure": proc.code, "version": proc.version},
     )
     return draft
 
@@ -181,9 +190,7 @@ def draft_procedure(draft: Draft) -> Procedure:
 
 
 @transaction.atomic
-def draft_save_step(
-    *, draft: Draft, step_id: str, values: dict[str, Any], complete: bool
-) -> Draft:
+def draft_save_step(*, draft: Draft, step_id: str, values: dict[str, Any], complete: bool) -> Draft:
     """Store the answers of one step (already parsed); ``complete`` marks it done."""
     proc = draft_procedure(draft)
     step = proc.step(step_id)
@@ -202,15 +209,19 @@ def draft_save_step(
 def draft_discard(*, draft: Draft, request: HttpRequest | None = None) -> None:
     """Delete an unsubmitted draft and its files (the resident chose to stop)."""
     funnel_record(draft=draft, kind=FunnelEvent.Kind.ABANDON)
-    files = [a.file.name for a in draft.attachments.all()]
+    files = [a.file.name for a in draft.attachments.all() if a.file.name]
     audit_record(
-        action="draft.discard", actor=draft.resident, request=request, obj_type="draft",
-        obj_id=str(draft.pk), summary={"procedure": draft.procedure_code},
+        action="draft.discard",
+        actor=draft.resident,
+        request=request,
+        obj_type="draft",
+        obj_id=str(draft.pk),
+        summary={"procedure": draft.procedure_code},
     )
     draft.delete()
 
     def remove_files() -> None:
-        storage = Attachment._meta.get_field("file").storage  # type: ignore[attr-defined]  # FileField has storage
+        storage = default_storage
         for name in files:
             storage.delete(name)
 
@@ -242,7 +253,8 @@ def attachment_remove(*, attachment: Attachment) -> None:
     name = attachment.file.name
     storage = attachment.file.storage
     attachment.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic
@@ -272,7 +284,14 @@ def submission_problems(
     for spec in engine.visible_attachments(proc, clean):
         count = have.get(spec.id, 0)
         if count > spec.max_files:
-            problems.append(engine.Problem(engine.ATTACHMENTS, spec.id, _("「%(label)s」のファイルが多すぎます（%(n)d件まで）。") % {"label": spec.label.get(lang), "n": spec.max_files}))
+            problems.append(
+                engine.Problem(
+                    engine.ATTACHMENTS,
+                    spec.id,
+                    _("「%(label)s」のファイルが多すぎます（%(n)d件まで）。")
+                    % {"label": spec.label.get(lang), "n": spec.max_files},
+                )
+            )
         if spec.required and count == 0 and spec.id not in draft.later_attachments:
             problems.append(
                 engine.Problem(
@@ -306,9 +325,7 @@ def application_submit(
     returns the one application. Nothing is written when the submission is refused.
     """
     with transaction.atomic():
-        draft = (
-            Draft.objects.select_for_update().filter(pk=draft_id, resident=resident).first()
-        )
+        draft = Draft.objects.select_for_update().filter(pk=draft_id, resident=resident).first()
         if draft is None:
             raise SubmissionRefused([engine.Problem("", "", _("申請データが見つかりません。"))])
         if draft.submitted_at is not None:
@@ -317,7 +334,11 @@ def application_submit(
         problems = submission_problems(draft=draft, proc=proc, assurance=assurance, lang=lang)
         if not declared:
             problems.append(
-                engine.Problem(engine.CHECK, "declaration", _("申請内容に誤りがないことを確認し、チェックを入れてください。"))
+                engine.Problem(
+                    engine.CHECK,
+                    "declaration",
+                    _("申請内容に誤りがないことを確認し、チェックを入れてください。"),
+                )
             )
         now = timezone.now()
         key = period_key(proc.period, now)
@@ -328,15 +349,23 @@ def application_submit(
             if proc.duplicates == DuplicatePolicy.REFUSE:
                 problems.append(
                     engine.Problem(
-                        engine.CHECK, "duplicate",
-                        _("同じ期間の申請（受付番号 %(number)s）がすでにあります。この手続きは同じ期間に1回だけ申請できます。") % {"number": duplicate.receipt_number},
+                        engine.CHECK,
+                        "duplicate",
+                        _(
+                            "同じ期間の申請（受付番号 %(number)s）がすでにあります。この手続きは同じ期間に1回だけ申請できます。"
+                        )
+                        % {"number": duplicate.receipt_number},
                     )
                 )
             elif not confirm_duplicate:
                 problems.append(
                     engine.Problem(
-                        engine.CHECK, "duplicate",
-                        _("同じ手続きの申請（受付番号 %(number)s）がすでにあります。重ねて申請する場合は、確認のチェックを入れてください。") % {"number": duplicate.receipt_number},
+                        engine.CHECK,
+                        "duplicate",
+                        _(
+                            "同じ手続きの申請（受付番号 %(number)s）がすでにあります。重ねて申請する場合は、確認のチェックを入れてください。"
+                        )
+                        % {"number": duplicate.receipt_number},
                     )
                 )
         if problems:
@@ -361,9 +390,16 @@ def application_submit(
         HandoffOutbox.objects.create(application=app)
         funnel_record(draft=draft, kind=FunnelEvent.Kind.SUBMIT)
         audit_record(
-            action="application.submit", actor=resident, request=request,
-            obj_type="application", obj_id=str(app.pk),
-            summary={"procedure": proc.code, "version": proc.version, "receipt": app.receipt_number},
+            action="application.submit",
+            actor=resident,
+            request=request,
+            obj_type="application",
+            obj_id=str(app.pk),
+            summary={
+                "procedure": proc.code,
+                "version": proc.version,
+                "receipt": app.receipt_number,
+            },
         )
         app_id = str(app.pk)
         transaction.on_commit(lambda: _enqueue_confirmation(app_id))
@@ -384,7 +420,11 @@ def _enqueue_confirmation(application_id: str) -> None:
 
 @transaction.atomic
 def application_withdraw(
-    *, application: Application, resident: Resident, reason: str = "", request: HttpRequest | None = None
+    *,
+    application: Application,
+    resident: Resident,
+    reason: str = "",
+    request: HttpRequest | None = None,
 ) -> Application:
     """取下げ by the resident, allowed before processing starts."""
     app = Application.objects.select_for_update().get(pk=application.pk, resident=resident)
@@ -398,8 +438,11 @@ def application_withdraw(
     app.save(update_fields=["status", "withdrawn_at", "withdraw_reason", "updated_at"])
     StatusChange.objects.create(application=app, status=Status.WITHDRAWN, at=now, note=reason[:400])
     audit_record(
-        action="application.withdraw", actor=resident, request=request,
-        obj_type="application", obj_id=str(app.pk),
+        action="application.withdraw",
+        actor=resident,
+        request=request,
+        obj_type="application",
+        obj_id=str(app.pk),
         summary={"before": before, "after": Status.WITHDRAWN.value},
     )
     return app
@@ -412,7 +455,9 @@ def application_status_set(*, application_id: Any, status: str, note: str = "") 
     if app.status != status:
         app.status = status
         app.save(update_fields=["status", "updated_at"])
-        StatusChange.objects.create(application=app, status=status, at=timezone.now(), note=note[:400])
+        StatusChange.objects.create(
+            application=app, status=status, at=timezone.now(), note=note[:400]
+        )
     return app
 
 

@@ -5,24 +5,26 @@ Views are thin: they parse input, call one service or selector, and render.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import (
     FileResponse,
     Http404,
-    HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tsunagu.accounts.http import ResidentRequest, current_resident
 from tsunagu.accounts.selectors import session_assurance
 from tsunagu.applications import engine, selectors, services
 from tsunagu.applications.binding import bind_step, error_list
@@ -37,21 +39,23 @@ from tsunagu.procedures.selectors import (
     procedure_version_get,
 )
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def lang() -> str:
     return translation.get_language() or "ja"
 
 
-def _login_redirect(request: HttpRequest, level: Assurance, next_url: str | None = None) -> HttpResponse:
+def _login_redirect(
+    request: ResidentRequest, level: Assurance, next_url: str | None = None
+) -> HttpResponse:
     query = urlencode({"next": next_url or request.get_full_path(), "level": level.value})
     return HttpResponseRedirect(f"{reverse('accounts:login')}?{query}")
 
 
 def resident_required(view: View) -> View:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: ResidentRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if getattr(request, "resident", None) is None:
             return _login_redirect(request, Assurance.ACCOUNT)
         return view(request, *args, **kwargs)
@@ -59,7 +63,7 @@ def resident_required(view: View) -> View:
     return wrapper
 
 
-def _assurance_ok(request: HttpRequest, proc: Procedure) -> bool:
+def _assurance_ok(request: ResidentRequest, proc: Procedure) -> bool:
     return session_assurance(request).rank >= proc.assurance.rank
 
 
@@ -89,7 +93,7 @@ def _neighbour(proc: Procedure, draft: Draft, current: str, delta: int) -> str |
 
 
 @require_http_methods(["GET", "POST"])
-def start(request: HttpRequest, code: str) -> HttpResponse:
+def start(request: ResidentRequest, code: str) -> HttpResponse:
     try:
         proc = procedure_get(code=code)
     except ProcedureNotFound:
@@ -113,14 +117,14 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
 # ---------------------------------------------------------------- steps
 
 
-def _draft_and_proc(request: HttpRequest, draft_id: Any) -> tuple[Draft, Procedure]:
-    draft = selectors.draft_get_for_resident(resident=request.resident, draft_id=draft_id)  # type: ignore[attr-defined]  # set by ResidentMiddleware
+def _draft_and_proc(request: ResidentRequest, draft_id: Any) -> tuple[Draft, Procedure]:
+    draft = selectors.draft_get_for_resident(resident=current_resident(request), draft_id=draft_id)
     return draft, services.draft_procedure(draft)
 
 
 @resident_required
 @require_http_methods(["GET", "POST"])
-def step(request: HttpRequest, draft_id: Any, step_id: str) -> HttpResponse:
+def step(request: ResidentRequest, draft_id: Any, step_id: str) -> HttpResponse:
     draft, proc = _draft_and_proc(request, draft_id)
     if not _assurance_ok(request, proc):
         return _login_redirect(request, proc.assurance)
@@ -157,12 +161,16 @@ def step(request: HttpRequest, draft_id: Any, step_id: str) -> HttpResponse:
             problems = {}
         elif not problems:
             if action == "save":
-                messages.success(request, _("入力内容を保存しました。マイページから続きを入力できます。"))
+                messages.success(
+                    request, _("入力内容を保存しました。マイページから続きを入力できます。")
+                )
                 return HttpResponseRedirect(reverse("applications:mypage"))
             if action == "back":
                 target = _neighbour(proc, draft, step_id, -1)
                 return HttpResponseRedirect(
-                    _step_url(draft, target) if target else reverse("portal:procedure_guide", kwargs={"code": proc.code})
+                    _step_url(draft, target)
+                    if target
+                    else reverse("portal:procedure_guide", kwargs={"code": proc.code})
                 )
             services.funnel_record(draft=draft, kind="leave", step=step_id)
             if request.GET.get("return") == "check":
@@ -172,8 +180,14 @@ def step(request: HttpRequest, draft_id: Any, step_id: str) -> HttpResponse:
     else:
         services.funnel_record(draft=draft, kind="enter", step=step_id)
     fields = bind_step(
-        proc, the_step, answers=draft.answers, raw=raw, problems=problems, lang=current,
-        locked=locked, row_counts=row_counts,
+        proc,
+        the_step,
+        answers=draft.answers,
+        raw=raw,
+        problems=problems,
+        lang=current,
+        locked=locked,
+        row_counts=row_counts,
     )
     status = 400 if problems and request.method == "POST" else 200
     return render(
@@ -226,7 +240,9 @@ def _prepare_action(action: str, the_step: Any, data: Any, extra_rows: dict[str,
         extra_rows[group] = max(count - 1, 1)
         return _("入力欄を1件削除しました。")
     if kind == "lookup":
-        code = "".join(ch for ch in data.get(engine.part_name(arg, "postal_code"), "") if ch.isdigit())
+        code = "".join(
+            ch for ch in data.get(engine.part_name(arg, "postal_code"), "") if ch.isdigit()
+        )
         found = postal.lookup(code) if len(code) == 7 else []
         if not found:
             return _("郵便番号から住所が見つかりませんでした。住所を直接入力してください。")
@@ -243,7 +259,7 @@ def _prepare_action(action: str, the_step: Any, data: Any, extra_rows: dict[str,
 
 @resident_required
 @require_http_methods(["GET", "POST"])
-def attachments(request: HttpRequest, draft_id: Any) -> HttpResponse:
+def attachments(request: ResidentRequest, draft_id: Any) -> HttpResponse:
     draft, proc = _draft_and_proc(request, draft_id)
     if not _assurance_ok(request, proc):
         return _login_redirect(request, proc.assurance)
@@ -265,20 +281,28 @@ def attachments(request: HttpRequest, draft_id: Any) -> HttpResponse:
             if upload is None:
                 errors[slot_id] = _("ファイルを選んでから「添付する」を押してください。")
             elif existing >= spec.max_files:
-                errors[slot_id] = _("この書類は%(n)d件まで添付できます。不要なファイルを削除してから添付してください。") % {"n": spec.max_files}
+                errors[slot_id] = _(
+                    "この書類は%(n)d件まで添付できます。不要なファイルを削除してから添付してください。"
+                ) % {"n": spec.max_files}
             else:
                 try:
-                    prepared = attachment_prepare(data=upload, filename=upload.name or "", spec=spec)
+                    prepared = attachment_prepare(
+                        data=upload, filename=upload.name or "", spec=spec
+                    )
                 except AttachmentError as err:
                     errors[slot_id] = str(err.message)
                 else:
                     services.attachment_add(draft=draft, slot=slot_id, prepared=prepared)
-                    messages.success(request, _("「%(name)s」を添付しました。") % {"name": prepared.original_name})
+                    messages.success(
+                        request,
+                        _("「%(name)s」を添付しました。") % {"name": prepared.original_name},
+                    )
                     return HttpResponseRedirect(request.path + f"#slot-{slot_id}")
             status = 400
         elif action.startswith("delete:"):
             att = selectors.attachment_get_for_resident(
-                resident=request.resident, attachment_id=action.removeprefix("delete:")  # type: ignore[attr-defined]  # set by ResidentMiddleware
+                resident=current_resident(request),
+                attachment_id=action.removeprefix("delete:"),
             )
             if att.draft_id != draft.pk:
                 raise Http404
@@ -291,13 +315,23 @@ def attachments(request: HttpRequest, draft_id: Any) -> HttpResponse:
                 target = _neighbour(proc, draft, engine.ATTACHMENTS, -1)
                 return HttpResponseRedirect(_step_url(draft, target or engine.CHECK))
             if action == "save":
-                messages.success(request, _("入力内容を保存しました。マイページから続きを入力できます。"))
+                messages.success(
+                    request, _("入力内容を保存しました。マイページから続きを入力できます。")
+                )
                 return HttpResponseRedirect(reverse("applications:mypage"))
             by_slot = selectors.attachments_by_slot(draft=draft)
             for spec in slots:
-                if spec.required and not by_slot.get(spec.id) and spec.id not in draft.later_attachments:
-                    errors[spec.id] = _("「%(label)s」を添付してください。") % {"label": spec.label.get(current)} + (
-                        _("後日提出する場合は「後で送る」にチェックを入れてください。") if spec.later_allowed else ""
+                if (
+                    spec.required
+                    and not by_slot.get(spec.id)
+                    and spec.id not in draft.later_attachments
+                ):
+                    errors[spec.id] = _("「%(label)s」を添付してください。") % {
+                        "label": spec.label.get(current)
+                    } + (
+                        _("後日提出する場合は「後で送る」にチェックを入れてください。")
+                        if spec.later_allowed
+                        else ""
                     )
             if not errors:
                 services.funnel_record(draft=draft, kind="leave", step=engine.ATTACHMENTS)
@@ -349,14 +383,16 @@ _ACCEPT = {
 
 @resident_required
 @require_http_methods(["GET", "POST"])
-def check(request: HttpRequest, draft_id: Any) -> HttpResponse:
-    resident = request.resident  # type: ignore[attr-defined]  # set by ResidentMiddleware
+def check(request: ResidentRequest, draft_id: Any) -> HttpResponse:
+    resident = current_resident(request)
     if request.method == "POST":
         # Idempotent: a second click on 申請する finds the draft already submitted.
         already = selectors.draft_get_any_for_resident(resident=resident, draft_id=draft_id)
         if already.submitted_at is not None:
             app = already.application
-            return HttpResponseRedirect(reverse("applications:done", kwargs={"application_id": app.pk}))
+            return HttpResponseRedirect(
+                reverse("applications:done", kwargs={"application_id": app.pk})
+            )
     draft, proc = _draft_and_proc(request, draft_id)
     if not _assurance_ok(request, proc):
         return _login_redirect(request, proc.assurance)
@@ -369,7 +405,15 @@ def check(request: HttpRequest, draft_id: Any) -> HttpResponse:
         except ValueError:
             version = 0
         if version != draft.procedure_version:
-            problems = [engine.Problem(engine.CHECK, "version", _("手続きの内容が更新されました。内容を確認してから、もう一度「申請する」を押してください。"))]
+            problems = [
+                engine.Problem(
+                    engine.CHECK,
+                    "version",
+                    _(
+                        "手続きの内容が更新されました。内容を確認してから、もう一度「申請する」を押してください。"
+                    ),
+                )
+            ]
         else:
             try:
                 submitted = services.application_submit(
@@ -386,18 +430,23 @@ def check(request: HttpRequest, draft_id: Any) -> HttpResponse:
                 duplicate = refused.duplicate
             else:
                 return HttpResponseRedirect(
-                    reverse("applications:done", kwargs={"application_id": submitted.application.pk})
+                    reverse(
+                        "applications:done", kwargs={"application_id": submitted.application.pk}
+                    )
                 )
     else:
         services.funnel_record(draft=draft, kind="enter", step=engine.CHECK)
         duplicate = selectors.application_duplicate(
-            resident=resident, procedure_code=proc.code,
+            resident=resident,
+            procedure_code=proc.code,
             period_key=services.period_key(proc.period, timezone.now()),
         )
     sections = engine.summarise(proc, draft.answers, current)
     slots = engine.visible_attachments(proc, engine.prune(proc, draft.answers))
     by_slot = selectors.attachments_by_slot(draft=draft)
-    incomplete = engine.validate_answers(proc, draft.answers, current) if request.method == "GET" else []
+    incomplete = (
+        engine.validate_answers(proc, draft.answers, current) if request.method == "GET" else []
+    )
     error_links = []
     for p in problems + incomplete:
         if p.step and p.step not in (engine.CHECK,):
@@ -412,7 +461,11 @@ def check(request: HttpRequest, draft_id: Any) -> HttpResponse:
             "draft": draft,
             "sections": [(s, _step_url(draft, s.step.id) + "?return=check") for s in sections],
             "attachments": [
-                {"label": s.label.get(current), "files": by_slot.get(s.id, []), "later": s.id in draft.later_attachments}
+                {
+                    "label": s.label.get(current),
+                    "files": by_slot.get(s.id, []),
+                    "later": s.id in draft.later_attachments,
+                }
                 for s in slots
             ],
             "attachments_url": _step_url(draft, engine.ATTACHMENTS) if slots else "",
@@ -427,13 +480,20 @@ def check(request: HttpRequest, draft_id: Any) -> HttpResponse:
 
 
 @resident_required
-def done(request: HttpRequest, application_id: Any) -> HttpResponse:
-    app = selectors.application_get_for_resident(resident=request.resident, application_id=application_id)  # type: ignore[attr-defined]  # set by ResidentMiddleware
+def done(request: ResidentRequest, application_id: Any) -> HttpResponse:
+    app = selectors.application_get_for_resident(
+        resident=current_resident(request), application_id=application_id
+    )
     proc = procedure_version_get(code=app.procedure_code, version=app.procedure_version)
     return render(
         request,
         "applications/done.html",
-        {"app": app, "proc": proc, "department": department_get(code=proc.department), "lang": lang()},
+        {
+            "app": app,
+            "proc": proc,
+            "department": department_get(code=proc.department),
+            "lang": lang(),
+        },
     )
 
 
@@ -441,8 +501,8 @@ def done(request: HttpRequest, application_id: Any) -> HttpResponse:
 
 
 @resident_required
-def mypage(request: HttpRequest) -> HttpResponse:
-    resident = request.resident  # type: ignore[attr-defined]  # set by ResidentMiddleware
+def mypage(request: ResidentRequest) -> HttpResponse:
+    resident = current_resident(request)
     current = lang()
     drafts = []
     for d in selectors.draft_list_for_resident(resident=resident):
@@ -455,12 +515,16 @@ def mypage(request: HttpRequest) -> HttpResponse:
     for a in selectors.application_list_for_resident(resident=resident):
         p = procedure_version_get(code=a.procedure_code, version=a.procedure_version)
         apps.append({"app": a, "name": p.names.get(current)})
-    return render(request, "applications/mypage.html", {"drafts": drafts, "apps": apps, "lang": current})
+    return render(
+        request, "applications/mypage.html", {"drafts": drafts, "apps": apps, "lang": current}
+    )
 
 
 @resident_required
-def application_detail(request: HttpRequest, application_id: Any) -> HttpResponse:
-    app = selectors.application_get_for_resident(resident=request.resident, application_id=application_id)  # type: ignore[attr-defined]  # set by ResidentMiddleware
+def application_detail(request: ResidentRequest, application_id: Any) -> HttpResponse:
+    app = selectors.application_get_for_resident(
+        resident=current_resident(request), application_id=application_id
+    )
     current = lang()
     proc = procedure_version_get(code=app.procedure_code, version=app.procedure_version)
     return render(
@@ -472,7 +536,9 @@ def application_detail(request: HttpRequest, application_id: Any) -> HttpRespons
             "sections": engine.summarise(proc, app.answers, current),
             "history": app.history.all(),
             "files": app.draft.attachments.all(),
-            "later": [a.label.get(current) for a in proc.attachments if a.id in app.later_attachments],
+            "later": [
+                a.label.get(current) for a in proc.attachments if a.id in app.later_attachments
+            ],
             "can_withdraw": app.status in WITHDRAWABLE_STATUSES,
             "department": department_get(code=proc.department),
             "lang": current,
@@ -482,17 +548,29 @@ def application_detail(request: HttpRequest, application_id: Any) -> HttpRespons
 
 @resident_required
 @require_POST
-def withdraw(request: HttpRequest, application_id: Any) -> HttpResponse:
-    app = selectors.application_get_for_resident(resident=request.resident, application_id=application_id)  # type: ignore[attr-defined]  # set by ResidentMiddleware
+def withdraw(request: ResidentRequest, application_id: Any) -> HttpResponse:
+    app = selectors.application_get_for_resident(
+        resident=current_resident(request), application_id=application_id
+    )
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("取り下げる場合は、確認のチェックを入れてください。"))
-        return HttpResponseRedirect(reverse("applications:detail", kwargs={"application_id": app.pk}) + "#withdraw")
+        return HttpResponseRedirect(
+            reverse("applications:detail", kwargs={"application_id": app.pk}) + "#withdraw"
+        )
     try:
         services.application_withdraw(
-            application=app, resident=request.resident, reason=request.POST.get("reason", ""), request=request  # type: ignore[attr-defined]  # set by ResidentMiddleware
+            application=app,
+            resident=current_resident(request),
+            reason=request.POST.get("reason", ""),
+            request=request,
         )
     except services.NotWithdrawable:
-        messages.error(request, _("この申請はすでに審査が始まっているため、取り下げできません。担当課へお問い合わせください。"))
+        messages.error(
+            request,
+            _(
+                "この申請はすでに審査が始まっているため、取り下げできません。担当課へお問い合わせください。"
+            ),
+        )
     else:
         messages.success(request, _("申請を取り下げました。"))
     return HttpResponseRedirect(reverse("applications:detail", kwargs={"application_id": app.pk}))
@@ -500,17 +578,26 @@ def withdraw(request: HttpRequest, application_id: Any) -> HttpResponse:
 
 @resident_required
 @require_POST
-def draft_discard(request: HttpRequest, draft_id: Any) -> HttpResponse:
-    draft = selectors.draft_get_for_resident(resident=request.resident, draft_id=draft_id)  # type: ignore[attr-defined]  # set by ResidentMiddleware
+def draft_discard(request: ResidentRequest, draft_id: Any) -> HttpResponse:
+    draft = selectors.draft_get_for_resident(resident=current_resident(request), draft_id=draft_id)
     services.draft_discard(draft=draft, request=request)
     messages.success(request, _("入力途中の申請を削除しました。"))
     return HttpResponseRedirect(reverse("applications:mypage"))
 
 
 @resident_required
-def attachment_file(request: HttpRequest, attachment_id: Any) -> FileResponse:
-    att = selectors.attachment_get_for_resident(resident=request.resident, attachment_id=attachment_id)  # type: ignore[attr-defined]  # set by ResidentMiddleware
-    response = FileResponse(att.file.open("rb"), content_type=att.content_type, as_attachment=False, filename=att.original_name)
+def attachment_file(request: ResidentRequest, attachment_id: Any) -> FileResponse:
+    att = selectors.attachment_get_for_resident(
+        resident=current_resident(request), attachment_id=attachment_id
+    )
+    response = FileResponse(
+        att.file.open("rb"),
+        content_type=att.content_type,
+        as_attachment=False,
+        filename=att.original_name,
+    )
     response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    )
     return response

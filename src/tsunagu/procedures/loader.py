@@ -102,7 +102,9 @@ def load_catalog(directory: Path | None = None) -> Catalog:
             )
         if proc.code in seen_files:
             problems.append(
-                CatalogProblem(path.name, "code", f"code が {seen_files[proc.code]} と重複しています")
+                CatalogProblem(
+                    path.name, "code", f"code が {seen_files[proc.code]} と重複しています"
+                )
             )
         seen_files[proc.code] = path.name
         if departments and proc.department not in departments:

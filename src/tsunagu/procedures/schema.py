@@ -8,7 +8,7 @@ declarative data (``Condition``), never code, so a definition can be analysed an
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -38,7 +38,7 @@ class Text(Strict):
 class FullText(Text):
     """A text that must carry a human-written easy-Japanese version."""
 
-    easy: str = Field(min_length=1)  # type: ignore[assignment]  # narrowed: required here
+    easy: str = Field(min_length=1)
 
 
 class Category(StrEnum):
@@ -237,11 +237,15 @@ class Step(Strict):
 FileKind = Literal["pdf", "jpeg", "png", "heic", "webp", "tiff"]
 
 
+def _default_kinds() -> list[FileKind]:
+    return ["pdf", "jpeg", "png", "heic"]
+
+
 class AttachmentDef(Strict):
     id: str = Field(pattern=ID_PATTERN)
     label: Text
     hint: Text | None = None
-    kinds: list[FileKind] = Field(default_factory=lambda: ["pdf", "jpeg", "png", "heic"])
+    kinds: list[FileKind] = Field(default_factory=_default_kinds)
     max_mb: int = Field(default=10, ge=1, le=50)
     max_files: int = Field(default=3, ge=1, le=20)
     required: bool = True

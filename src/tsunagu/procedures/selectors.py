@@ -39,7 +39,8 @@ def _pinned(code: str, version: int) -> Procedure:
     if row is None:
         if current is None:
             raise ProcedureNotFound(f"{code} v{version}")
-        return procedure_version_pin(procedure=current) and current
+        procedure_version_pin(procedure=current)
+        return current
     if current is not None and row.sha256 == definition_digest(current):
         return current
     return Procedure.model_validate(row.definition)

@@ -60,7 +60,8 @@ def procedure_version_pin(*, procedure: Procedure) -> ProcedureVersion:
 def procedure_catalog_sync(*, source: Catalog | None = None) -> SyncResult:
     """Pin every definition of the catalog."""
     source = source or catalog()
-    added, unchanged = [], []
+    added: list[str] = []
+    unchanged: list[str] = []
     for proc in source.ordered():
         existed = ProcedureVersion.objects.filter(code=proc.code, version=proc.version).exists()
         procedure_version_pin(procedure=proc)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 def _load_or_create_secrets(path: Path) -> dict[str, str]:
     """Read var/secrets.json, adding any secret that is missing (0600, never committed)."""
-    wanted = {
+    wanted: dict[str, Callable[[], str]] = {
         "SECRET_KEY": lambda: secrets.token_urlsafe(50),
         # 32 random bytes for AES-256-GCM, used for 個人番号 at rest.
         "MYNUMBER_KEY": lambda: secrets.token_hex(32),

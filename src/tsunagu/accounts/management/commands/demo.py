@@ -43,7 +43,9 @@ class Command(BaseCommand):
                     },
                 )
                 created += int(was_created)
-            self.stdout.write(f"テスト住民を登録しました（{len(demo_residents())}人、うち新規 {created}人）")
+            self.stdout.write(
+                f"テスト住民を登録しました（{len(demo_residents())}人、うち新規 {created}人）"
+            )
             return
         url = options["url"]
         lines = [
