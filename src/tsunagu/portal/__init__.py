@@ -1,0 +1,1 @@
+"""The public portal: home, procedure finder and guides, and the design system."""

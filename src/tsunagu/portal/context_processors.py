@@ -1,0 +1,28 @@
+"""What every page's template can use (named in settings.TEMPLATES)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from tsunagu.portal.lang import current_lang, html_lang
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    """``city``, ``city_name``, ``current_lang``, ``html_lang``, ``languages``, ``resident``.
+
+    ``languages`` lists ``(code, name)`` for the language switch; ``resident`` is the
+    logged-in resident that the accounts middleware set, or None.
+    """
+    city: dict[str, str] = settings.TSUNAGU_CITY
+    lang = current_lang()
+    return {
+        "city": city,
+        "city_name": city["name_en"] if lang == "en" else city["name_ja"],
+        "current_lang": lang,
+        "html_lang": html_lang(lang),
+        "languages": settings.LANGUAGES,
+        "resident": getattr(request, "resident", None),
+    }

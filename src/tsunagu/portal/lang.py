@@ -1,0 +1,29 @@
+"""The active reading language, in the codes the procedure texts use."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import translation
+
+READING_LANGS = ("ja", "ja-easy", "en")
+
+
+def current_lang() -> str:
+    """The active language as ``ja``, ``ja-easy`` or ``en`` (for ``Text.get``).
+
+    Example: inside ``translation.override("en-gb")`` this returns ``"en"``.
+    """
+    code = (translation.get_language() or settings.LANGUAGE_CODE).lower()
+    if code == "ja-easy":
+        return "ja-easy"
+    if code.split("-")[0] == "en":
+        return "en"
+    return "ja"
+
+
+def html_lang(lang: str) -> str:
+    """The value of the ``lang`` attribute: easy Japanese is still Japanese to a browser.
+
+    Example: ``html_lang("ja-easy") == "ja"``.
+    """
+    return "en" if lang == "en" else "ja"
