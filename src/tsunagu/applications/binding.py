@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from tsunagu.applications.engine import (
     FieldProblem,
     condition_text,
+    display_value,
     html_name,
     is_empty,
     part_name,
@@ -137,12 +138,12 @@ def bind_field(
         when_json=_when_json(spec.when, f"{group.id}-{row}-" if group else ""),
     )
     if locked:
-        bf.locked_display = ftype.display(value, spec, lang) if not is_empty(value) else ""
+        bf.locked_display = display_value(spec, value, lang) if not is_empty(value) else ""
         return bf
     if raw is None:
         raw = ftype.to_raw(value, spec) if not is_empty(value) else ""
     if ftype.secret and not is_empty(value):
-        bf.secret_display = ftype.display(value, spec, lang)
+        bf.secret_display = display_value(spec, value, lang)
     if ftype.widget in {"radios", "select", "checkboxes"}:
         if ftype.widget == "checkboxes":
             chosen = set((raw.get("", "") if isinstance(raw, Mapping) else raw).split(",")) - {""}

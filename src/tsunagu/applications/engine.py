@@ -486,7 +486,10 @@ class SummarySection:
 def display_value(spec: FieldDef, value: Any, lang: str) -> str:
     if is_empty(value):
         return _("（未入力）")
-    return get_type(spec.type).display(value, spec, lang)
+    try:
+        return get_type(spec.type).display(value, spec, lang)
+    except Exception:  # a stored value that no longer reads (e.g. a foreign token)
+        return _("（読み取れないため、もう一度入力してください）")
 
 
 def summarise(proc: Procedure, answers: Mapping[str, Any], lang: str) -> list[SummarySection]:

@@ -12,8 +12,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -131,9 +130,23 @@ def receipt_number_next(*, prefix: str, when: dt.datetime) -> str:
     numbers unique and gap-free across processes.
     """
     year = timezone.localtime(when).year
-    ReceiptSequence.objects.get_or_create(year=year)
-    ReceiptSequence.objects.filter(year=year).update(value=F("value") + 1)
-    value = ReceiptSequence.objects.get(year=year).value
+    table = ReceiptSequence._meta.db_table
+    with connection.cursor() as cursor:
+        # One statement in the steady state (SQLite 3.35+ and PostgreSQL both have RETURNING).
+        cursor.execute(
+            f"UPDATE {table} SET value = value + 1 WHERE year = %s RETURNING value",  # noqa: S608  # table name from the model
+            [year],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        try:
+            with transaction.atomic():
+                ReceiptSequence.objects.create(year=year, value=1)
+            value = 1
+        except IntegrityError:  # another process created the year's counter first
+            return receipt_number_next(prefix=prefix, when=when)
+    else:
+        value = int(row[0])
     digits = f"{year}{value:06d}"
     return f"{prefix}-{year}-{value:06d}-{_check_char(digits)}"
 

@@ -385,15 +385,16 @@ _ACCEPT = {
 @require_http_methods(["GET", "POST"])
 def check(request: ResidentRequest, draft_id: Any) -> HttpResponse:
     resident = current_resident(request)
-    if request.method == "POST":
-        # Idempotent: a second click on 申請する finds the draft already submitted.
-        already = selectors.draft_get_any_for_resident(resident=resident, draft_id=draft_id)
-        if already.submitted_at is not None:
-            app = already.application
+    draft = selectors.draft_get_any_for_resident(resident=resident, draft_id=draft_id)
+    if draft.submitted_at is not None:
+        if request.method == "POST":
+            # Idempotent: a second click on 申請する finds the draft already submitted.
+            app = draft.application
             return HttpResponseRedirect(
                 reverse("applications:done", kwargs={"application_id": app.pk})
             )
-    draft, proc = _draft_and_proc(request, draft_id)
+        raise Http404
+    proc = services.draft_procedure(draft)
     if not _assurance_ok(request, proc):
         return _login_redirect(request, proc.assurance)
     current = lang()
