@@ -285,3 +285,19 @@ def test_unreadable_upload_is_explained(resident_client: Client, test_catalog: A
     assert r.status_code == 400
     assert 'class="field__error"' in r.content.decode()
     assert draft.attachments.count() == 0
+
+
+def test_repeat_application_is_prefilled_from_the_previous_one(
+    resident_client: Client, test_catalog: Any
+) -> None:
+    draft = start(resident_client)
+    fill_all(resident_client, draft)
+    resident_client.post(f"/applications/{draft.pk}/check/", {"version": "1", "declaration": "yes"})
+    app = Application.objects.get()
+    resident_client.post("/procedures/test-teate/start/")
+    second = Draft.objects.exclude(pk=draft.pk).get()
+    assert second.answers["pension"] == "kousei"
+    assert second.prefilled_from == app.receipt_number
+    page = resident_client.get(f"/applications/{second.pk}/steps/applicant/").content.decode()
+    assert app.receipt_number in page  # the resident is told where the answers came from
+    assert 'value="kousei" checked' in page
