@@ -372,7 +372,12 @@ def test_guide_in_english(client: Client) -> None:
 
 
 def test_guide_unknown_code_is_404(client: Client) -> None:
-    assert client.get("/procedures/no-such-thing/").status_code == 404
+    response = client.get("/procedures/no-such-thing/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert '<h1 class="page-title">ページが見つかりません</h1>' in html
+    assert '<a class="skip-link" href="#main">本文へ移動</a>' in html  # the full layout
+    assert 'href="/procedures/"' in html
 
 
 # ---------- Policies ----------

@@ -57,6 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def procedure_list(request: HttpRequest) -> HttpResponse:
     cat = catalog()
+    procedures = cat.ordered()
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     category = category_info(request.GET.get("category", ""))
     event = life_event_info(request.GET.get("event", ""))
@@ -81,8 +82,8 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
             "category": category,
             "event": event,
             "results": [(p, cat.departments.get(p.department)) for p in results],
-            "all_categories": [info for info, _ in _categories_in_use(cat.ordered())],
-            "all_events": _events_in_use(cat.ordered()),
+            "all_categories": [info for info, _ in _categories_in_use(procedures)],
+            "all_events": _events_in_use(procedures),
             "filtered": bool(query or category or event),
             "unfiltered_count": unfiltered,
             "partial_matches": partial,
