@@ -31,13 +31,14 @@ def funnel_report(*, code: str | None = None) -> list[dict[str, Any]]:
     for c in codes:
         proc = catalog().procedures.get(c)
         step_ids = [s.id for s in proc.steps] + [engine.ATTACHMENTS, engine.CHECK] if proc else []
-        step_ids = [s for s in step_ids if (c, s, "enter") in counts]
+        step_ids = [s for s in step_ids if (c, s, "enter") in counts or (c, s, "leave") in counts]
         started = counts.get((c, "", "start"), 0)
         submitted = counts.get((c, "", "submit"), 0)
         steps = []
         for s in step_ids:
-            entered = counts.get((c, s, "enter"), 0)
             left = counts.get((c, s, "leave"), 0) if s != engine.CHECK else submitted
+            # A journey that left a step was on it (a form re-posted without a fresh GET).
+            entered = max(counts.get((c, s, "enter"), 0), left)
             steps.append(
                 {
                     "step": s,
