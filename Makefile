@@ -51,6 +51,8 @@ test: setup browser
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 
 bench: setup
+	@command -v wrk >/dev/null || { echo "Installing Debian's wrk for the benchmark..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/run.py
 
 lint: setup
