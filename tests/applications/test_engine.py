@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 from django.http import QueryDict
+from pydantic import ValidationError
 
+from tests.applications.conftest import FIXTURES
 from tsunagu.applications import engine
-from tsunagu.procedures.schema import Condition
+from tsunagu.procedures.schema import Condition, Procedure
 
 VALID_MY_NUMBER = "123456789018"
 
@@ -96,6 +99,7 @@ def test_prune_drops_hidden_answers(proc: Any) -> None:
 def test_step_sequence_includes_attachments_and_check(proc: Any) -> None:
     seq = engine.step_sequence(proc, {})
     assert seq == ["applicant", "spouse", "children", "consent", "attachments", "check"]
+    # Attachments come after the steps that decide which documents are needed.
 
 
 def test_parse_step_reports_required_and_invalid(proc: Any) -> None:
@@ -203,3 +207,23 @@ def test_validate_answers_finds_missing_and_forged(proc: Any) -> None:
     assert "pension" in fields
     assert "name" in fields
     assert "children" in fields
+
+
+def test_any_row_condition_for_attachments(proc: Any) -> None:
+    apart = {"children": [{"living": "doukyo"}, {"living": "bekkyo"}]}
+    together = {"children": [{"living": "doukyo"}, {"living": "doukyo"}]}
+    assert "bekkyo_form" in [a.id for a in engine.visible_attachments(proc, apart)]
+    assert "bekkyo_form" not in [a.id for a in engine.visible_attachments(proc, together)]
+    assert "bekkyo_form" not in [a.id for a in engine.visible_attachments(proc, {})]
+    text = engine.condition_text(proc.attachments[1].when, proc.all_fields(), "ja")
+    assert text == "いずれかの「児童」で「同居・別居」が「別居」の場合に必要です。"
+
+
+def test_any_row_condition_must_name_a_group_field() -> None:
+    data = yaml.safe_load((FIXTURES / "test-teate.yaml").read_text(encoding="utf-8"))
+    data["attachments"][1]["when"] = {"field": "children.nothing", "equals": "x"}
+    with pytest.raises(ValidationError, match=r"children\.nothing"):
+        Procedure.model_validate(data)
+    data["attachments"][1]["when"] = {"field": "pension.value", "equals": "x"}
+    with pytest.raises(ValidationError, match="group"):
+        Procedure.model_validate(data)

@@ -95,7 +95,7 @@ class BoundField:
 
 def _when_json(cond: Condition | None, prefix: str) -> str:
     """A simple condition as data for the progressive-enhancement script (else "")."""
-    if cond is None or cond.field is None:
+    if cond is None or cond.field is None or "." in cond.field:
         return ""
     data: dict[str, Any] = {"field": prefix + cond.field}
     if cond.equals is not None:

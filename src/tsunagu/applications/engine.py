@@ -70,6 +70,18 @@ def condition_holds(
     if cond.not_ is not None:
         return not condition_holds(cond.not_, answers, top, row=row, group=group)
     assert cond.field is not None  # noqa: S101  # guaranteed by Condition's validator
+    if "." in cond.field:
+        group_id, _dot, sub_id = cond.field.partition(".")
+        owner = top.get(group_id)
+        rows = answers.get(group_id) or []
+        if owner is None or not isinstance(rows, list):
+            return False
+        sub_cond = cond.model_copy(update={"field": sub_id})
+        return any(
+            condition_holds(sub_cond, answers, top, row=r, group=owner)
+            for r in rows
+            if isinstance(r, dict)
+        )
     raw, spec = _lookup(cond.field, answers, row, group, top)
     value = get_type(spec.type).condition_value(raw) if spec and not is_empty(raw) else None
     if cond.filled is not None:
@@ -96,7 +108,15 @@ def condition_text(
     if cond.field is None:
         return _("前の質問の答えによって必要な場合に入力してください。")
     spec = None
-    if group is not None:
+    prefix = ""
+    if "." in cond.field:
+        group_id, _dot, sub_id = cond.field.partition(".")
+        owner = top.get(group_id)
+        if owner is not None:
+            spec = next((f for f in owner.fields or [] if f.id == sub_id), None)
+            item = owner.item.get(lang) if owner.item else owner.label.get(lang)
+            prefix = item
+    elif group is not None:
         spec = next((f for f in group.fields or [] if f.id == cond.field), None)
     spec = spec or top.get(cond.field)
     if spec is None:  # pragma: no cover - the schema refuses unknown references
@@ -111,6 +131,15 @@ def condition_text(
                 return opt.label.get(lang)
         return str(value)
 
+    if prefix and (cond.equals is not None or cond.in_ is not None):
+        values = [cond.equals] if cond.equals is not None else list(cond.in_ or [])
+        return _("いずれかの「%(item)s」で「%(label)s」が「%(value)s」の場合に必要です。") % {
+            "item": prefix,
+            "label": label,
+            "value": "」「".join(option_label(v) for v in values),
+        }
+    if prefix:
+        return _("「%(item)s」の答えによって必要な場合があります。") % {"item": prefix}
     if cond.filled is not None:
         return (
             _("「%(label)s」を入力した場合に答えてください。")

@@ -96,6 +96,9 @@ class Condition(Strict):
     Exactly one of: a comparison on ``field`` (``equals``, ``not_equals``, ``in_``,
     ``filled``), or a combination (``all``, ``any``, ``not_``). A ``field`` inside a
     repeating group first names a sibling in the same row, then a top-level field.
+    ``group.field`` holds when ANY row of the repeating group matches (e.g. a document
+    needed when one of the children lives apart). On a ``multi_choice``, ``equals``
+    means "includes".
 
     Example (YAML)::
 
@@ -348,6 +351,14 @@ def _check_refs(
         return
     siblings = {f.id: f for f in (group.fields or [])} if group else {}
     for name in cond.fields():
+        if "." in name:
+            group_id, _dot, sub_id = name.partition(".")
+            owner = top.get(group_id)
+            if owner is None or owner.type != "group":
+                raise ValueError(f"{where} の条件が group ではない '{group_id}' を参照しています")
+            if not any(f.id == sub_id for f in owner.fields or []):
+                raise ValueError(f"{where} の条件が存在しない項目 '{name}' を参照しています")
+            continue
         target = siblings.get(name) or top.get(name)
         if target is None:
             raise ValueError(f"{where} の条件が存在しない項目 '{name}' を参照しています")
