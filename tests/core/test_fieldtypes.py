@@ -970,7 +970,9 @@ def test_display_never_fails_on_odd_values(name: str) -> None:
 
 # ---------------------------------------------------------------- properties
 
-SETTINGS = settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 PART_NAMES = sorted({p.name for n in ALL_TYPES for p in FIELD_TYPES[n].parts(make_spec(n))})
 any_text = st.text(max_size=60)
 raw_inputs = st.one_of(

@@ -320,7 +320,7 @@ dates = st.dates(min_value=japanese.MIN_DATE, max_value=japanese.MAX_DATE)
 
 
 @given(dates)
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_every_notation_of_a_date_parses_back(d: date) -> None:
     era = japanese.era_of(d)
     ey = era.year_of(d)
@@ -339,7 +339,7 @@ def test_every_notation_of_a_date_parses_back(d: date) -> None:
 
 
 @given(dates)
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_every_month_parses_back(d: date) -> None:
     text = japanese.to_wareki_year_month(d.year, d.month)
     assert japanese.parse_year_month(text) == (d.year, d.month)
@@ -347,7 +347,7 @@ def test_every_month_parses_back(d: date) -> None:
 
 
 @given(st.text(max_size=40))
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_date_parsers_raise_only_date_input_error(text: str) -> None:
     for parse in (japanese.parse_date, japanese.parse_year_month):
         try:
@@ -357,7 +357,7 @@ def test_date_parsers_raise_only_date_input_error(text: str) -> None:
 
 
 @given(st.text(alphabet="0123456789年月日元令和平成昭RHS./- ", max_size=16))
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_date_parser_on_date_like_text(text: str) -> None:
     try:
         d = japanese.parse_date(text)
@@ -378,7 +378,7 @@ NORMALISERS: list[Callable[[str], str]] = [
 
 @pytest.mark.parametrize("normalise", NORMALISERS, ids=lambda f: f.__name__)
 @given(text=st.text(max_size=60))
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_normalisers_are_idempotent(normalise: Callable[[str], str], text: str) -> None:
     once = normalise(text)
     assert normalise(once) == once
@@ -388,6 +388,6 @@ KANA_PIECES = [*"あいうえおがぱゃっゔーｱｲｳｰ･ァヴ・ 　",
 
 
 @given(st.lists(st.sampled_from(KANA_PIECES), max_size=20).map("".join))
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_kana_input_becomes_katakana(text: str) -> None:
     assert japanese.is_katakana(japanese.to_katakana(text))

@@ -121,7 +121,7 @@ def test_lookup_returns_a_fresh_list() -> None:
 
 
 @given(st.text(max_size=20))
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_lookup_never_raises(text: str) -> None:
     result = postal.lookup(text)
     assert isinstance(result, list)
@@ -130,7 +130,7 @@ def test_lookup_never_raises(text: str) -> None:
 
 
 @given(st.text(alphabet="0123456789", min_size=7, max_size=7))
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_normalised_code_formats_and_parses_back(code: str) -> None:
     assert postal.normalise_postal_code(postal.format_postal_code(code)) == code
     assert postal.normalise_postal_code("〒" + postal.format_postal_code(code)) == code
