@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from tsunagu.accounts.models import Resident
 from tsunagu.procedures.loader import catalog
@@ -18,6 +19,15 @@ def _isolated_files(settings: Any, tmp_path: Path) -> None:
     """Uploaded files of a test go to its own temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "files"
     settings.TSUNAGU_DEMO_AUTH = True
+
+
+@pytest.fixture(autouse=True)
+def _japanese_by_default() -> Iterator[None]:
+    """Each test starts in Japanese: a request with another language cookie activates that
+    language for the thread, which must not leak into the next test."""
+    translation.activate("ja")
+    yield
+    translation.activate("ja")
 
 
 @pytest.fixture(autouse=True)

@@ -35,6 +35,8 @@ class BoundPart:
     maxlength: int | None
     choices: list[tuple[str, str, bool]]
     error: bool
+    hint: str = ""
+    required: bool = True
 
 
 @dataclass
@@ -124,13 +126,17 @@ def bind_field(
     base = html_name(spec.id, group=group.id if group else None, row=row)
     ftype = get_type(spec.type)
     problem = problems.get(base)
+    own_hint = spec.hint.get(lang) if spec.hint else ""
+    if not own_hint:
+        example = ftype.format_hint(spec)
+        own_hint = str(example) if example else ""
     bf = BoundField(
         spec=spec,
-        widget=ftype.widget,
+        widget=ftype.widget_for(spec),
         html_name=base,
         id=f"f-{base}",
         label=spec.label.get(lang),
-        hint=spec.hint.get(lang) if spec.hint else "",
+        hint=own_hint,
         required=spec.required,
         error=problem.message if problem else "",
         locked=locked,
@@ -144,8 +150,8 @@ def bind_field(
         raw = ftype.to_raw(value, spec) if not is_empty(value) else ""
     if ftype.secret and not is_empty(value):
         bf.secret_display = display_value(spec, value, lang)
-    if ftype.widget in {"radios", "select", "checkboxes"}:
-        if ftype.widget == "checkboxes":
+    if bf.widget in {"radios", "select", "checkboxes"}:
+        if bf.widget == "checkboxes":
             chosen = set((raw.get("", "") if isinstance(raw, Mapping) else raw).split(",")) - {""}
         else:
             chosen = {raw if isinstance(raw, str) else raw.get("", "")}
@@ -155,7 +161,7 @@ def bind_field(
             opts = [(o.value, o.label.get(lang)) for o in spec.options or []]
         bf.options = [BoundOption(v, lbl, f"{bf.id}-{v}", v in chosen) for v, lbl in opts]
         return bf
-    if ftype.widget == "consent":
+    if bf.widget == "consent":
         bf.checked = bool(raw if isinstance(raw, str) else any(raw.values()))
         return bf
     for p in ftype.parts(spec):
@@ -178,6 +184,8 @@ def bind_field(
                 maxlength=p.maxlength,
                 choices=[(cv, str(cl), cv == pv) for cv, cl in p.choices],
                 error=bool(problem and (problem.part in (None, p.name))),
+                hint=str(p.hint) if p.hint else "",
+                required=p.required,
             )
         )
     return bf

@@ -230,7 +230,7 @@ def part_name(base: str, part: str) -> str:
 
 def _raw_from(data: Mapping[str, Any], base: str, ftype: BaseFieldType, spec: FieldDef) -> RawInput:
     parts = ftype.parts(spec)
-    if ftype.widget == "checkboxes":
+    if ftype.widget_for(spec) == "checkboxes":
         getlist = getattr(data, "getlist", None)
         values = getlist(base) if getlist else data.get(base, [])
         if isinstance(values, str):
