@@ -156,10 +156,9 @@ def condition_text(
             "label": label,
             "value": option_label(cond.not_equals),
         }
-    values = "」「".join(option_label(v) for v in cond.in_ or [])
     return _("「%(label)s」で「%(value)s」を選んだ場合に答えてください。") % {
         "label": label,
-        "value": values,
+        "value": "」「".join(option_label(v) for v in cond.in_ or []),
     }
 
 
