@@ -301,3 +301,45 @@ def test_repeat_application_is_prefilled_from_the_previous_one(
     page = resident_client.get(f"/applications/{second.pk}/steps/applicant/").content.decode()
     assert app.receipt_number in page  # the resident is told where the answers came from
     assert 'value="kousei" checked' in page
+
+
+def test_profile_prefill_follows_who_applies(resident_client: Client, test_catalog: Any) -> None:
+    resident_client.post("/procedures/test-proxy/start/")
+    draft = Draft.objects.get(procedure_code="test-proxy")
+    base = f"/applications/{draft.pk}/steps"
+    assert "insured_name" not in draft.answers  # nothing assumed before the answer
+    resident_client.post(f"{base}/who/", {"action": "next", "relation": "honnin"})
+    page = resident_client.get(f"{base}/insured/").content.decode()
+    assert "確認済み" in page and "常陸" in page  # verified by the card: locked
+    assert 'name="insured_name__sei"' not in page
+    assert 'value="090-1234-5678"' in page  # not verified: offered, editable
+    # A family member applying for someone else types that person's data.
+    resident_client.post(f"{base}/who/", {"action": "next", "relation": "kazoku"})
+    page = resident_client.get(f"{base}/insured/").content.decode()
+    assert 'name="insured_name__sei"' in page
+    r = resident_client.post(
+        f"{base}/insured/",
+        {
+            "action": "next",
+            "insured_name__sei": "那珂",
+            "insured_name__mei": "一郎",
+            "insured_phone": "029-265-0000",
+        },
+    )
+    assert r.status_code == 302
+    resident_client.post(f"/applications/{draft.pk}/check/", {"version": "1", "declaration": "yes"})
+    assert Application.objects.get().answers["insured_name"] == {"sei": "那珂", "mei": "一郎"}
+
+
+def test_locked_values_win_at_submission(resident_client: Client, test_catalog: Any) -> None:
+    resident_client.post("/procedures/test-proxy/start/")
+    draft = Draft.objects.get(procedure_code="test-proxy")
+    Draft.objects.filter(pk=draft.pk).update(
+        answers={
+            "relation": "honnin",
+            "insured_name": {"sei": "偽", "mei": "名"},
+            "insured_phone": "029-265-0000",
+        }
+    )
+    resident_client.post(f"/applications/{draft.pk}/check/", {"version": "1", "declaration": "yes"})
+    assert Application.objects.get().answers["insured_name"] == {"sei": "常陸", "mei": "花子"}

@@ -7,6 +7,7 @@ through ``transaction.on_commit``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,20 +67,46 @@ def _normalised(spec: FieldDef, value: Any) -> Any:
         return None
 
 
-def locked_values(*, proc: Procedure, resident: Resident) -> dict[str, Any]:
+def _profile_fields(proc: Procedure, answers: Mapping[str, Any]) -> Iterator[tuple[FieldDef, str]]:
+    """Top-level fields prefilled from the profile whose ``prefill_when`` holds now."""
+    top = proc.all_fields()
+    for f in top.values():
+        if not (f.prefill and f.prefill.startswith("profile.")):
+            continue
+        if f.prefill_when is not None and not engine.condition_holds(f.prefill_when, answers, top):
+            continue
+        yield f, f.prefill.removeprefix("profile.")
+
+
+def locked_values(
+    *, proc: Procedure, resident: Resident, answers: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Fields whose value comes from data verified by the card and cannot be edited."""
     verified = set(resident.verified_fields or [])
     if not verified:
         return {}
     profile = resident_profile(resident)
     out: dict[str, Any] = {}
-    for f in engine.iter_fields(proc):
-        if f.prefill and f.prefill.startswith("profile."):
-            key = f.prefill.removeprefix("profile.")
-            if key in verified and key in profile:
-                value = _normalised(f, profile[key])
-                if value is not None:
-                    out[f.id] = value
+    for f, key in _profile_fields(proc, answers or {}):
+        if key in verified and key in profile:
+            value = _normalised(f, profile[key])
+            if value is not None:
+                out[f.id] = value
+    return out
+
+
+def profile_defaults(
+    *, proc: Procedure, resident: Resident, answers: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Profile values for still-empty fields whose ``prefill_when`` has come to hold (the
+    resident said they apply for themselves after the draft was started)."""
+    profile = resident_profile(resident)
+    out: dict[str, Any] = {}
+    for f, key in _profile_fields(proc, answers):
+        if f.prefill_when is not None and engine.is_empty(answers.get(f.id)) and key in profile:
+            value = _normalised(f, profile[key])
+            if value is not None:
+                out[f.id] = value
     return out
 
 
@@ -89,13 +116,12 @@ def _prefill(proc: Procedure, resident: Resident) -> tuple[dict[str, Any], str]:
     previous = None
     if any(f.prefill == "previous" for f in engine.iter_fields(proc)):
         previous = application_previous(resident=resident, procedure_code=proc.code)
+    for f, key in _profile_fields(proc, {}):
+        value = _normalised(f, profile[key]) if key in profile else None
+        if value is not None:
+            answers[f.id] = value
     for f in engine.iter_fields(proc):
-        if f.prefill and f.prefill.startswith("profile."):
-            key = f.prefill.removeprefix("profile.")
-            value = _normalised(f, profile[key]) if key in profile else None
-            if value is not None:
-                answers[f.id] = value
-        elif f.prefill == "previous" and previous is not None and f.id in previous.answers:
+        if f.prefill == "previous" and previous is not None and f.id in previous.answers:
             answers[f.id] = previous.answers[f.id]
     return answers, previous.receipt_number if previous else ""
 
@@ -209,7 +235,7 @@ def draft_save_step(*, draft: Draft, step_id: str, values: dict[str, Any], compl
     step = proc.step(step_id)
     if step is None:
         raise ValueError(step_id)
-    locked = locked_values(proc=proc, resident=draft.resident)
+    locked = locked_values(proc=proc, resident=draft.resident, answers={**draft.answers, **values})
     values = {**values, **{k: v for k, v in locked.items() if k in {f.id for f in step.fields}}}
     draft.answers = engine.merge_step(proc, step, draft.answers, values)
     if complete and step_id not in draft.completed_steps:
@@ -344,6 +370,11 @@ def application_submit(
         if draft.submitted_at is not None:
             return Submitted(Application.objects.get(draft=draft), created=False)
         proc = draft_procedure(draft)
+        # Verified data wins over anything stored under a locked field.
+        draft.answers = {
+            **draft.answers,
+            **locked_values(proc=proc, resident=resident, answers=draft.answers),
+        }
         problems = submission_problems(draft=draft, proc=proc, assurance=assurance, lang=lang)
         if not declared:
             problems.append(

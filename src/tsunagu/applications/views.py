@@ -131,7 +131,7 @@ def step(request: ResidentRequest, draft_id: Any, step_id: str) -> HttpResponse:
     the_step = proc.step(step_id)
     if the_step is None or not engine.step_visible(proc, the_step, draft.answers):
         raise Http404
-    locked = services.locked_values(proc=proc, resident=draft.resident)
+    locked = services.locked_values(proc=proc, resident=draft.resident, answers=draft.answers)
     current = lang()
     raw: dict[str, Any] | None = None
     problems: dict[str, engine.FieldProblem] = {}
@@ -182,7 +182,11 @@ def step(request: ResidentRequest, draft_id: Any, step_id: str) -> HttpResponse:
     fields = bind_step(
         proc,
         the_step,
-        answers=draft.answers,
+        answers={
+            **services.profile_defaults(proc=proc, resident=draft.resident, answers=draft.answers),
+            **draft.answers,
+            **locked,
+        },
         raw=raw,
         problems=problems,
         lang=current,

@@ -179,6 +179,9 @@ class FieldDef(Strict):
     # Where the value can be prefilled from: "profile.<attr>" (the resident's verified data)
     # or "previous" (the same field of the resident's previous application of this procedure).
     prefill: str | None = Field(default=None, pattern=r"^(profile\.[a-z_]+|previous)$")
+    # A profile prefill applies only while this holds, e.g. the insured person's block is
+    # the logged-in resident's own data only when they apply for themselves (本人).
+    prefill_when: Condition | None = None
     options: list[Option] | None = None
     min: int | None = None
     max: int | None = None
@@ -328,6 +331,11 @@ class Procedure(Strict):
             _check_refs(step.when, top, None, f"step '{step.id}'")
             for f in step.fields:
                 _check_refs(f.when, top, None, f"項目 '{f.id}'")
+                _check_refs(f.prefill_when, top, None, f"項目 '{f.id}' の prefill_when")
+                if f.prefill_when is not None and not (f.prefill or "").startswith("profile."):
+                    raise ValueError(
+                        f"項目 '{f.id}' の prefill_when には profile の prefill が必要です"
+                    )
                 for sub in f.fields or []:
                     _check_refs(sub.when, top, f, f"項目 '{f.id}.{sub.id}'")
         for att in self.attachments:
