@@ -47,8 +47,6 @@ ROWS = [
 CODES = [row[0] for row in ROWS]
 KAIGO = [code for code in CODES if code.startswith("kaigo-")]
 NINTEI = ["kaigo-nintei", "kaigo-nintei-koushin", "kaigo-nintei-henkou", "kaigo-nintei-tennyu"]
-# Profile keys the My Number Card login verifies; the engine locks fields prefilled from them.
-VERIFIED_KEYS = {"profile.name", "profile.address", "profile.birth_date", "profile.gender"}
 
 
 def proc(code: str) -> Procedure:
@@ -112,15 +110,61 @@ def test_kaigo_insured_block(code: str) -> None:
     assert field(p, "insured_my_number").type == "my_number"
 
 
+# The insured person's items and the profile key each is prefilled from.
+INSURED_PREFILL = [
+    ("insured_name", "profile.name"),
+    ("insured_kana", "profile.kana_name"),
+    ("insured_birth_date", "profile.birth_date"),
+    ("insured_gender", "profile.gender"),
+    ("insured_address", "profile.address"),
+    ("insured_phone", "profile.phone"),
+]
+
+
+def step_index(p: Procedure, field_id: str) -> tuple[int, int]:
+    for i, s in enumerate(p.steps):
+        for j, f in enumerate(s.fields):
+            if f.id == field_id:
+                return i, j
+    raise AssertionError(f"{p.code} has no top-level field {field_id}")
+
+
 @pytest.mark.parametrize("code", KAIGO)
-def test_a_proxy_can_enter_someone_elses_details(code: str) -> None:
-    # A family member signs with their own card: nothing of the insured person may be
-    # prefilled (and so locked) from the signer's verified 4情報.
+@pytest.mark.parametrize(("field_id", "key"), INSURED_PREFILL)
+def test_the_insured_block_is_the_residents_own_only_for_honnin(
+    code: str, field_id: str, key: str
+) -> None:
+    # A family member signs with their own card: the insured person's items are prefilled
+    # (and, if verified by the card, locked) only when the resident applies for themselves.
     p = proc(code)
-    insured = [f for s in p.steps for f in s.fields if f.id.startswith("insured_")]
-    assert insured
-    assert all(f.prefill not in VERIFIED_KEYS for f in insured)
+    spec = field(p, field_id)
+    assert spec.prefill == key
+    assert spec.prefill_when is not None
+    assert spec.prefill_when.field == "applicant_relation"
+    assert spec.prefill_when.equals == "honnin"
+    relation = field(p, "applicant_relation")
+    honnin = next(o for o in relation.options or [] if o.value == "honnin")
+    assert honnin.label.ja.startswith("本人")
+    top = p.all_fields()
+    assert engine.condition_holds(spec.prefill_when, {"applicant_relation": "honnin"}, top)
+    for other in option_values(relation)[1:]:
+        assert not engine.condition_holds(spec.prefill_when, {"applicant_relation": other}, top)
+    # Asked before the block it decides, so the block is filled when the resident gets there.
+    assert step_index(p, "applicant_relation") < step_index(p, field_id)
+
+
+@pytest.mark.parametrize("code", KAIGO)
+def test_the_signer_fills_the_applicant_block_and_the_rest_of_the_insured_block_is_typed(
+    code: str,
+) -> None:
+    p = proc(code)
     assert field(p, "applicant_name").prefill == "profile.name"
+    assert field(p, "applicant_name").prefill_when is None
+    prefilled = dict(INSURED_PREFILL)
+    insured = [f for s in p.steps for f in s.fields if f.id.startswith("insured_")]
+    others = [f for f in insured if f.id not in prefilled]
+    assert others
+    assert all(not (f.prefill or "").startswith("profile.") for f in others)
 
 
 @pytest.mark.parametrize("code", KAIGO)
