@@ -48,3 +48,25 @@ def test_confirmation_mail_over_smtp(
     body = message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")  # type: ignore[union-attr]
     assert "受付番号" in body and app.receipt_number in body
     assert "123456789018" not in body
+
+
+def test_mail_speaks_the_language_the_resident_applied_in(
+    resident_client: Client,
+    test_catalog: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.core import mail
+
+    resident_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    draft = start(resident_client)
+    fill_all(resident_client, draft)
+    with django_capture_on_commit_callbacks(execute=True):
+        resident_client.post(
+            f"/applications/{draft.pk}/check/", {"version": "1", "declaration": "yes"}
+        )
+    app = Application.objects.get()
+    assert app.language == "en"
+    assert mail.outbox[0].subject.startswith("[Hitachinaka City] We have received your application")
+    assert "Reference number: " + app.receipt_number in mail.outbox[0].body
+    assert "Test allowance claim" in mail.outbox[0].body

@@ -70,8 +70,7 @@ def demo_identity(subject: str, assurance: Assurance) -> Identity | None:
 
 @registry.register("demo")
 class DemoPlugin(AuthPlugin):
-    label_ja = "デモ用ログイン（テスト住民を選ぶ）"
-    label_en = "Demo login (choose a test resident)"
+    label = gettext_lazy("デモ用ログイン（テスト住民を選ぶ）")
     assurance = Assurance.CARD_SIGNATURE
 
     def enabled(self) -> bool:

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import Promise
 
 from tsunagu.procedures.schema import Assurance
 
@@ -42,8 +43,8 @@ class AuthPlugin:
     """Base class. ``start`` begins a login; the plugin's own views finish it."""
 
     id: ClassVar[str]
-    label_ja: ClassVar[str]
-    label_en: ClassVar[str]
+    # The button label on the login page (a lazy translation: msgid in Japanese).
+    label: ClassVar[str | Promise]
     # The strongest assurance this plugin can give.
     assurance: ClassVar[Assurance]
 

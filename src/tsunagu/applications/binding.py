@@ -280,5 +280,11 @@ def error_list(fields: list[BoundField]) -> list[tuple[str, str]]:
         for row in bf.rows:
             for sub in row.fields:
                 if sub.error:
-                    out.append((sub.first_input_id, f"{row.heading}：{sub.error}"))
+                    out.append(
+                        (
+                            sub.first_input_id,
+                            _("%(heading)s：%(error)s")
+                            % {"heading": row.heading, "error": sub.error},
+                        )
+                    )
     return out

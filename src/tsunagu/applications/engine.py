@@ -136,7 +136,7 @@ def condition_text(
         return _("いずれかの「%(item)s」で「%(label)s」が「%(value)s」の場合に必要です。") % {
             "item": prefix,
             "label": label,
-            "value": "」「".join(option_label(v) for v in values),
+            "value": _("」か「").join(option_label(v) for v in values),
         }
     if prefix:
         return _("「%(item)s」の答えによって必要な場合があります。") % {"item": prefix}
@@ -158,7 +158,7 @@ def condition_text(
         }
     return _("「%(label)s」で「%(value)s」を選んだ場合に答えてください。") % {
         "label": label,
-        "value": "」「".join(option_label(v) for v in cond.in_ or []),
+        "value": _("」か「").join(option_label(v) for v in cond.in_ or []),
     }
 
 

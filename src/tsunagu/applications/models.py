@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tsunagu.accounts.models import Resident
 
 
 class Channel(models.TextChoices):
-    ONLINE = "online", "オンライン"
-    COUNTER = "counter", "窓口"
+    ONLINE = "online", _("オンライン")
+    COUNTER = "counter", _("窓口")
 
 
 class Draft(models.Model):
@@ -42,16 +43,16 @@ class Draft(models.Model):
 
 
 class Status(models.TextChoices):
-    SUBMITTED = "submitted", "受付"
-    IN_REVIEW = "in_review", "審査中"
-    CORRECTION = "correction", "補正依頼中"
-    CORRECTED = "corrected", "補正済"
-    APPROVING = "approving", "決裁中"
-    APPROVED = "approved", "承認"
-    REJECTED = "rejected", "却下"
-    NOTIFIED = "notified", "通知済"
-    COMPLETED = "completed", "完了"
-    WITHDRAWN = "withdrawn", "取下げ"
+    SUBMITTED = "submitted", _("受付")
+    IN_REVIEW = "in_review", _("審査中")
+    CORRECTION = "correction", _("補正依頼中")
+    CORRECTED = "corrected", _("補正済")
+    APPROVING = "approving", _("決裁中")
+    APPROVED = "approved", _("承認")
+    REJECTED = "rejected", _("却下")
+    NOTIFIED = "notified", _("通知済")
+    COMPLETED = "completed", _("完了")
+    WITHDRAWN = "withdrawn", _("取下げ")
 
 
 OPEN_STATUSES = (
@@ -83,6 +84,8 @@ class Application(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     later_attachments = models.JSONField(default=list)
+    # The language the resident used, so that mail about this application speaks it too.
+    language = models.CharField(max_length=10, default="ja")
     submitted_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)

@@ -426,6 +426,7 @@ def application_submit(
             period_key=key,
             duplicate_of=duplicate if proc.duplicates != DuplicatePolicy.ALLOW else None,
             later_attachments=list(draft.later_attachments),
+            language=lang,
             submitted_at=now,
         )
         draft.submitted_at = now

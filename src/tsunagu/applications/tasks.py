@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from tsunagu.applications.models import Application
 from tsunagu.procedures.selectors import procedure_version_get
@@ -20,13 +21,22 @@ def send_submission_email(application_id: str) -> bool:
     if app is None or not app.resident.email:
         return False
     proc = procedure_version_get(code=app.procedure_code, version=app.procedure_version)
-    with translation.override("ja"):
+    with translation.override(app.language or "ja"):
+        city = (
+            settings.TSUNAGU_CITY["name_en"]
+            if translation.get_language() == "en"
+            else settings.TSUNAGU_CITY["name_ja"]
+        )
         body = render_to_string(
             "applications/email/submitted.txt",
-            {"app": app, "proc": proc, "city": settings.TSUNAGU_CITY},
+            {"app": app, "proc": proc, "city": settings.TSUNAGU_CITY, "city_name": city},
         )
+        subject = _("【%(city)s】申請を受け付けました（受付番号 %(number)s）") % {
+            "city": city,
+            "number": app.receipt_number,
+        }
     send_mail(
-        subject=f"【{settings.TSUNAGU_CITY['name_ja']}】申請を受け付けました（受付番号 {app.receipt_number}）",
+        subject=subject,
         message=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[app.resident.email],

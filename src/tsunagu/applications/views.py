@@ -330,13 +330,14 @@ def attachments(request: ResidentRequest, draft_id: Any) -> HttpResponse:
                     and not by_slot.get(spec.id)
                     and spec.id not in draft.later_attachments
                 ):
-                    errors[spec.id] = _("「%(label)s」を添付してください。") % {
-                        "label": spec.label.get(current)
-                    } + (
-                        _("後日提出する場合は「後で送る」にチェックを入れてください。")
+                    label = spec.label.get(current)
+                    errors[spec.id] = (
+                        _(
+                            "「%(label)s」を添付してください。後日提出する場合は「後で送る」にチェックを入れてください。"
+                        )
                         if spec.later_allowed
-                        else ""
-                    )
+                        else _("「%(label)s」を添付してください。")
+                    ) % {"label": label}
             if not errors:
                 services.funnel_record(draft=draft, kind="leave", step=engine.ATTACHMENTS)
                 return HttpResponseRedirect(_step_url(draft, engine.CHECK))
