@@ -34,6 +34,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -90,6 +91,8 @@ class Result:
     max_ms: float
     cpu_ms: float  # granian's CPU time per request (all workers)
     cores: float  # granian's CPU time / wall time: how many CPUs the server kept busy
+    wrk_cores: float  # the same for wrk
+    other_cores: float  # the same for every other process on the machine
     errors: int
     exhausted: int
     raw: dict[str, Any]
@@ -248,6 +251,19 @@ class Server:
 # ---------------------------------------------------------------- load
 
 
+def children_cpu() -> float:
+    """CPU time of this process's finished children (wrk runs are children)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy since boot (Linux /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(
     server: Server, cfg: Config, seconds: int, mode: str = "plain", requests: Path | None = None
 ) -> tuple[dict[str, Any], str]:
@@ -284,9 +300,11 @@ def scenario(
 ) -> Result:
     if warm_up and cfg.warmup > 0:
         wrk(server, cfg, cfg.warmup, mode, requests)
-    cpu_before = server.cpu_seconds()
+    cpu_before, wrk_before, busy_before = server.cpu_seconds(), children_cpu(), machine_busy()
     raw, text = wrk(server, cfg, cfg.duration, mode, requests)
     cpu = server.cpu_seconds() - cpu_before
+    wrk_cpu = children_cpu() - wrk_before
+    others = machine_busy() - busy_before - cpu - wrk_cpu
     seconds = raw["duration_us"] / 1e6
     sockets = raw["connect_errors"] + raw["read_errors"] + raw["write_errors"] + raw["timeouts"]
     unexpected = raw["bad"] if mode != "plain" else raw["status_errors"]
@@ -302,6 +320,8 @@ def scenario(
         max_ms=raw["max_us"] / 1000,
         cpu_ms=cpu * 1000 / raw["requests"] if raw["requests"] else 0.0,
         cores=cpu / seconds if seconds else 0.0,
+        wrk_cores=wrk_cpu / seconds if seconds else 0.0,
+        other_cores=max(0.0, others / seconds) if seconds else 0.0,
         errors=sockets + unexpected,
         exhausted=raw["exhausted"],
         raw={**raw, "wrk_output": text},
@@ -431,6 +451,10 @@ def run(cfg: Config, var_dir: Path) -> dict[str, Any]:
         created = prepare.applications_count() - before
         connections.close_all()
         results.append(submit)
+    except RuntimeError:
+        # A page that answered 500 left its traceback in granian's log.
+        print(f"granian's log ({server.log}), last lines:\n{server.tail()}", file=sys.stderr)
+        raise
     finally:
         server.stop()
 
@@ -470,14 +494,16 @@ def report(data: dict[str, Any]) -> None:
         f"Load average (1 min) before the run: {m['load_before']:.2f}, "
         f"after: {m['load_after']:.2f} (includes this benchmark)"
     )
-    if m["load_before"] > 0.5 * (m["cpus"] or 1):
+    busiest = max(r["other_cores"] for r in data["results"])
+    if busiest > 0.1 * (m["cpus"] or 1):
         print(
-            "WARNING: the machine was busy before the run; other processes took CPU from "
-            "granian and wrk, so these figures are lower than on a quiet machine."
+            f"WARNING: other processes used up to {busiest:.2f} CPUs during the measurements "
+            "(column 'others'); they took CPU from granian and wrk, so these figures are lower "
+            "than on a quiet machine."
         )
     header = (
         f"{'scenario':<40} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'errors':>7} {'CPU ms/req':>10} {'CPUs':>5}"
+        f"{'p99 ms':>8} {'errors':>7} {'CPU ms/req':>10} {'CPUs':>5} {'wrk':>5} {'others':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -485,11 +511,11 @@ def report(data: dict[str, Any]) -> None:
         print(
             f"{r['label']:<40} {r['requests']:>9} {r['rps']:>9.1f} {r['p50_ms']:>8.2f} "
             f"{r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>7} {r['cpu_ms']:>10.2f} "
-            f"{r['cores']:>5.2f}"
+            f"{r['cores']:>5.2f} {r['wrk_cores']:>5.2f} {r['other_cores']:>6.2f}"
         )
     print(
-        "CPU ms/req: granian's CPU time (all workers) per request; CPUs: how many CPUs it kept"
-        " busy (the rest is wrk, other processes or waiting)."
+        "CPU ms/req: granian's CPU time (all workers) per request. CPUs, wrk, others: CPUs kept"
+        " busy by granian, by wrk and by every other process during the measured run."
     )
     submit = data["results"][2]
     ratios, targets = data["ratios"], data["targets"]
