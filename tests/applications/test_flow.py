@@ -85,6 +85,9 @@ def test_apply_check_submit_and_withdraw(
     html = check.content.decode()
     assert check.status_code == 200
     assert "一花" in html and "二葉" in html
+    # Card-verified answers have no change link on the check page.
+    assert 'class="verified-note"' in html
+    assert "（氏名）" not in html
     assert VALID_MY_NUMBER not in html  # masked
     assert "9018" in html or "●" in html or "*" in html
     # Without the declaration nothing is created.
@@ -343,3 +346,25 @@ def test_locked_values_win_at_submission(resident_client: Client, test_catalog: 
     )
     resident_client.post(f"/applications/{draft.pk}/check/", {"version": "1", "declaration": "yes"})
     assert Application.objects.get().answers["insured_name"] == {"sei": "常陸", "mei": "花子"}
+
+
+def test_question_decided_on_an_earlier_page_is_asked_only_when_it_applies(
+    resident_client: Client, test_catalog: Any
+) -> None:
+    draft = start(resident_client)
+    base = f"/applications/{draft.pk}/steps"
+    resident_client.post(f"{base}/spouse/", {"action": "save", "has_spouse": "no"})
+    page = resident_client.get(f"{base}/consent/").content.decode()
+    assert 'name="consent_spouse"' not in page
+    resident_client.post(
+        f"{base}/spouse/",
+        {
+            "action": "save",
+            "has_spouse": "yes",
+            "spouse_name__sei": "常陸",
+            "spouse_name__mei": "太郎",
+        },
+    )
+    page = resident_client.get(f"{base}/consent/").content.decode()
+    assert 'name="consent_spouse"' in page
+    assert "場合に答えてください" not in page  # no "answer if ..." sentence: it applies

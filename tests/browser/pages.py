@@ -118,7 +118,9 @@ def fill(page: Page, data: dict[str, Any]) -> list[str]:
     """Type ``data`` into the form as a resident would; returns the names not on the page.
 
     Fields verified by the My Number Card are shown as text, not as inputs, so they are
-    absent; so is the row counter of a group (a hidden input the server keeps).
+    absent; so is the row counter of a group (a hidden input the server keeps). A
+    conditional question the page hides (its condition does not hold) is skipped, as a
+    resident would not see it.
     """
     absent = []
     for name, value in data.items():
@@ -127,6 +129,8 @@ def fill(page: Page, data: dict[str, Any]) -> list[str]:
         inputs = page.locator(f'[name="{name}"]')
         if inputs.count() == 0:
             absent.append(name)
+            continue
+        if inputs.first.evaluate("e => !!e.closest('[hidden]')"):
             continue
         kind = inputs.first.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
         values = value if isinstance(value, list) else [value]

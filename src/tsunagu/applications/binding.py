@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from tsunagu.applications.engine import (
     FieldProblem,
+    condition_holds,
     condition_text,
     display_value,
     html_name,
@@ -205,8 +206,15 @@ def bind_step(
     """Every field of a step, bound for rendering (conditional ones carry their condition)."""
     top = proc.all_fields()
     raw = raw or {}
+    here = {f.id for f in step.fields}
     out = []
     for spec in step.fields:
+        if spec.when is not None and not (spec.when.fields() & here):
+            # Decided by answers on earlier pages: ask only when it applies, without the
+            # "answer this if ..." sentence.
+            if not condition_holds(spec.when, answers, top):
+                continue
+            spec = spec.model_copy(update={"when": None})
         if spec.type == "group":
             out.append(_bind_group(spec, answers, raw, problems, lang, top, row_counts or {}))
             continue
@@ -267,7 +275,8 @@ def _bind_group(
             )
             for sub in spec.fields or []
         ]
-        bf.rows.append(BoundRow(index=i, heading=f"{item} {i + 1}", fields=fields))
+        heading = f"{item[:1].upper()}{item[1:]} {i + 1}"
+        bf.rows.append(BoundRow(index=i, heading=heading, fields=fields))
     return bf
 
 

@@ -448,6 +448,7 @@ def check(request: ResidentRequest, draft_id: Any) -> HttpResponse:
             period_key=services.period_key(proc.period, timezone.now()),
         )
     sections = engine.summarise(proc, draft.answers, current)
+    locked = services.locked_values(proc=proc, resident=resident, answers=draft.answers)
     slots = engine.visible_attachments(proc, engine.prune(proc, draft.answers))
     by_slot = selectors.attachments_by_slot(draft=draft)
     incomplete = (
@@ -480,6 +481,7 @@ def check(request: ResidentRequest, draft_id: Any) -> HttpResponse:
             "progress": _progress(proc, draft, engine.CHECK),
             "lang": current,
             "declaration_error": any(p.field == "declaration" for p in problems),
+            "locked": set(locked),
         },
         status=400 if problems else 200,
     )

@@ -1,0 +1,90 @@
+/*
+ * Tsunagu forms: show a conditional question only when its condition holds.
+ *
+ * Progressive enhancement only: without JavaScript every conditional question on the
+ * page is shown with a sentence saying when to answer it, and the server ignores the
+ * answers whose conditions do not hold. The conditions are those of the procedure
+ * definition, rendered by the server as data-when='{"field": name, "equals": value}'.
+ */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-conditions]");
+  if (!form) {
+    return;
+  }
+  var blocks = Array.prototype.slice.call(form.querySelectorAll("[data-when]"));
+  if (!blocks.length) {
+    return;
+  }
+
+  function valuesOf(name) {
+    var inputs = form.querySelectorAll('[name="' + name + '"]');
+    if (!inputs.length) {
+      return null; // the question is not on this page: leave the block to the server
+    }
+    var out = [];
+    Array.prototype.forEach.call(inputs, function (input) {
+      if (input.type === "radio" || input.type === "checkbox") {
+        if (input.checked) {
+          out.push(input.value);
+        }
+      } else if (input.value.trim() !== "") {
+        out.push(input.value);
+      }
+    });
+    return out;
+  }
+
+  function asFormValue(value) {
+    if (value === true) {
+      return "yes";
+    }
+    if (value === false) {
+      return "no";
+    }
+    return String(value);
+  }
+
+  function holds(rule) {
+    var values = valuesOf(rule.field);
+    if (values === null) {
+      return true;
+    }
+    if ("filled" in rule) {
+      return (values.length > 0) === rule.filled;
+    }
+    if ("equals" in rule) {
+      return values.indexOf(asFormValue(rule.equals)) !== -1;
+    }
+    if ("not_equals" in rule) {
+      return values.indexOf(asFormValue(rule.not_equals)) === -1;
+    }
+    if ("in" in rule) {
+      return rule["in"].some(function (v) {
+        return values.indexOf(asFormValue(v)) !== -1;
+      });
+    }
+    return true;
+  }
+
+  function update() {
+    blocks.forEach(function (block) {
+      var rule;
+      try {
+        rule = JSON.parse(block.getAttribute("data-when"));
+      } catch (e) {
+        return;
+      }
+      var show = holds(rule);
+      block.hidden = !show;
+      var hint = block.querySelector(".field__condition");
+      if (hint) {
+        hint.hidden = true; // the page now shows and hides the question itself
+      }
+    });
+  }
+
+  form.addEventListener("change", update);
+  form.addEventListener("input", update);
+  update();
+})();

@@ -1,0 +1,28 @@
+"""Conditional questions: the page shows them only when they apply (with JavaScript), and
+questions decided on earlier pages are not asked at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.pages import log_in, new_context, press
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_conditional_question_follows_the_answer(browser: Any, live_server: Any) -> None:
+    context = new_context(browser, base_url=live_server.url)
+    page = context.new_page()
+    log_in(page, "/procedures/jidou-teate-nintei/start/")
+    press(page, "申請を始める")
+    page.goto(page.url.replace("/seikyusha/", "/haigusha/"))
+    assert page.locator('[name="has_spouse"]').count() == 2
+    spouse_name = page.locator('[name="spouse_name__sei"]')
+    assert not spouse_name.is_visible()  # nothing chosen yet
+    page.locator('[name="has_spouse"][value="yes"]').check()
+    assert spouse_name.is_visible()
+    page.locator('[name="has_spouse"][value="no"]').check()
+    assert not spouse_name.is_visible()
+    context.close()
