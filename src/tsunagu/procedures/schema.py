@@ -251,7 +251,7 @@ class AttachmentDef(Strict):
     id: str = Field(pattern=ID_PATTERN)
     label: Text
     hint: Text | None = None
-    kinds: list[FileKind] = Field(default_factory=_default_kinds)
+    kinds: list[FileKind] = Field(default_factory=_default_kinds, min_length=1)
     max_mb: int = Field(default=10, ge=1, le=50)
     max_files: int = Field(default=3, ge=1, le=20)
     required: bool = True
