@@ -368,3 +368,19 @@ def test_question_decided_on_an_earlier_page_is_asked_only_when_it_applies(
     page = resident_client.get(f"{base}/consent/").content.decode()
     assert 'name="consent_spouse"' in page
     assert "場合に答えてください" not in page  # no "answer if ..." sentence: it applies
+
+
+def test_files_are_served_only_to_their_owner(client: Client, test_catalog: Any) -> None:
+    login_as(client, "demo-0001")
+    draft = start(client)
+    fill_all(client, draft)
+    att = draft.attachments.get()
+    own = client.get(f"/files/{att.pk}/")
+    assert own.status_code == 200
+    assert own["Content-Type"] == "image/jpeg"
+    assert own["Cache-Control"] == "private, no-store"
+    assert b"".join(own.streaming_content).startswith(b"\xff\xd8")  # type: ignore[attr-defined]
+    client.post("/logout/")
+    assert client.get(f"/files/{att.pk}/").status_code == 302  # to the login page
+    login_as(client, "demo-0002")
+    assert client.get(f"/files/{att.pk}/").status_code == 404

@@ -598,10 +598,11 @@ def attachment_file(request: ResidentRequest, attachment_id: Any) -> FileRespons
     att = selectors.attachment_get_for_resident(
         resident=current_resident(request), attachment_id=attachment_id
     )
+    # PDFs are downloaded, never rendered inline: a browser's PDF viewer is a large surface.
     response = FileResponse(
         att.file.open("rb"),
         content_type=att.content_type,
-        as_attachment=False,
+        as_attachment=att.content_type == "application/pdf",
         filename=att.original_name,
     )
     response["Cache-Control"] = "private, no-store"
