@@ -384,3 +384,24 @@ def test_files_are_served_only_to_their_owner(client: Client, test_catalog: Any)
     assert client.get(f"/files/{att.pk}/").status_code == 302  # to the login page
     login_as(client, "demo-0002")
     assert client.get(f"/files/{att.pk}/").status_code == 404
+
+
+def test_autosave_stores_valid_answers_and_refuses_invalid(
+    resident_client: Client, test_catalog: Any
+) -> None:
+    draft = start(resident_client)
+    url = f"/applications/{draft.pk}/steps/applicant/"
+    ok = resident_client.post(
+        url, {"action": "save", "pension": "kokumin"}, headers={"X-Tsunagu-Autosave": "1"}
+    )
+    assert ok.status_code == 200 and ok.json() == {"saved": True}
+    draft.refresh_from_db()
+    assert draft.answers["pension"] == "kokumin"
+    bad = resident_client.post(
+        url,
+        {"action": "save", "pension": "kousei", "my_number": "1"},
+        headers={"X-Tsunagu-Autosave": "1"},
+    )
+    assert bad.status_code == 422 and bad.json() == {"saved": False}
+    draft.refresh_from_db()
+    assert draft.answers["pension"] == "kokumin"

@@ -26,3 +26,19 @@ def test_conditional_question_follows_the_answer(browser: Any, live_server: Any)
     page.locator('[name="has_spouse"][value="no"]').check()
     assert not spouse_name.is_visible()
     context.close()
+
+
+def test_answers_are_saved_in_the_background(browser: Any, live_server: Any) -> None:
+    from tsunagu.applications.models import Draft
+
+    context = new_context(browser, base_url=live_server.url)
+    page = context.new_page()
+    log_in(page, "/procedures/jidou-teate-nintei/start/")
+    press(page, "申請を始める")
+    page.goto(page.url.replace("/seikyusha/", "/haigusha/"))
+    page.locator('[name="has_spouse"][value="no"]').check()
+    page.wait_for_function(
+        "document.querySelector('[data-autosave-status]').textContent.length > 0", timeout=10_000
+    )
+    assert Draft.objects.get().answers.get("has_spouse") is False
+    context.close()

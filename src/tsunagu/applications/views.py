@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import (
     FileResponse,
+    JsonResponse,
     Http404,
     HttpResponse,
     HttpResponseRedirect,
@@ -149,6 +150,14 @@ def step(request: ResidentRequest, draft_id: Any, step_id: str) -> HttpResponse:
         )
         raw, problems = result.raw, result.errors
         row_counts = {**result.rows, **extra_rows}
+        if request.headers.get("X-Tsunagu-Autosave") == "1":
+            # Background save while typing (progressive enhancement): same rules as
+            # "save", but the answer is a small JSON instead of a page.
+            if not problems:
+                services.draft_save_step(
+                    draft=draft, step_id=step_id, values=result.values, complete=False
+                )
+            return JsonResponse({"saved": not problems}, status=200 if not problems else 422)
         # A step is stored whole or not at all: with any error nothing changes, and the
         # page shows every typed value again with the messages.
         if not problems:

@@ -88,3 +88,44 @@
   form.addEventListener("input", update);
   update();
 })();
+
+/*
+ * Autosave: a few seconds after the resident changes an answer, the step is saved in
+ * the background with the same rules as 「保存して中断する」 (only when every typed value
+ * is valid). Without JavaScript the step is saved by its buttons.
+ */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosave]");
+  var status = document.querySelector("[data-autosave-status]");
+  if (!form || !window.fetch || !window.FormData) {
+    return;
+  }
+  var timer = null;
+  function save() {
+    var data = new FormData(form);
+    data.set("action", "save");
+    fetch(form.getAttribute("action") || window.location.pathname, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "X-Tsunagu-Autosave": "1" }
+    }).then(function (response) {
+      if (status && response.ok) {
+        var now = new Date();
+        var hh = String(now.getHours()).padStart(2, "0");
+        var mm = String(now.getMinutes()).padStart(2, "0");
+        status.textContent = status.getAttribute("data-saved-text").replace("{time}", hh + ":" + mm);
+      }
+    }).catch(function () {});
+  }
+  form.addEventListener("change", function (event) {
+    if (event.target && event.target.type === "file") {
+      return;
+    }
+    if (timer) {
+      clearTimeout(timer);
+    }
+    timer = setTimeout(save, 2000);
+  });
+})();
