@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import (
     FileResponse,
-    JsonResponse,
     Http404,
     HttpResponse,
     HttpResponseRedirect,
+    JsonResponse,
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
