@@ -19,11 +19,12 @@ from tsunagu.procedures.loader import catalog
 pytestmark = pytest.mark.django_db
 
 CODE = "jidou-teate-nintei"
-# The form page: session, resident, draft, pinned version (first request only: cached),
-# and the funnel event.
-FORM_PAGE_QUERIES = 4
-# The submission: everything of one atomic transaction (draft lock, duplicates, receipt
-# number, application, status, outbox, funnel, audit chain) plus session and resident.
+# The form page: session, resident, draft (the definition is cached per process, and the
+# funnel records a step once per journey, not on every view).
+FORM_PAGE_QUERIES = 3
+# The submission: session, resident, draft; the checks (attachments, duplicates) before
+# the transaction; in it the draft lock, receipt number, application, draft, status,
+# outbox, funnel and the audit chain.
 # In the steady state (the year's receipt counter exists); the savepoint pair stands for
 # the BEGIN/COMMIT of production.
 SUBMISSION_QUERIES = 17

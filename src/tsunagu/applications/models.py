@@ -25,6 +25,8 @@ class Draft(models.Model):
     procedure_version = models.PositiveIntegerField()
     answers = models.JSONField(default=dict)
     completed_steps = models.JSONField(default=list)
+    # Pages of the form this journey has seen (for the funnel).
+    visited_steps = models.JSONField(default=list)
     later_attachments = models.JSONField(default=list)
     # Receipt number of the previous application whose answers were copied in, if any.
     prefilled_from = models.CharField(max_length=40, blank=True)

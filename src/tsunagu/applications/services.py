@@ -188,6 +188,17 @@ def funnel_record(*, draft: Draft, kind: str, step: str = "") -> None:
     )
 
 
+def funnel_step_seen(*, draft: Draft, step: str) -> None:
+    """Record that this journey reached ``step``: once, not on every page view (the funnel
+    counts journeys, and a page view then costs no write)."""
+    if step in draft.visited_steps:
+        return
+    with transaction.atomic():
+        funnel_record(draft=draft, kind=FunnelEvent.Kind.ENTER, step=step)
+        draft.visited_steps = [*draft.visited_steps, step]
+        Draft.objects.filter(pk=draft.pk).update(visited_steps=draft.visited_steps)
+
+
 # ---------------------------------------------------------------- drafts
 
 
@@ -292,6 +303,8 @@ def attachment_remove(*, attachment: Attachment) -> None:
     name = attachment.file.name
     storage = attachment.file.storage
     attachment.delete()
+    # A changed set of files is a changed draft (a submission checked before must re-check).
+    Draft.objects.filter(pk=attachment.draft_id).update(updated_at=timezone.now())
     if name:
         transaction.on_commit(lambda: storage.delete(name))
 
@@ -350,7 +363,7 @@ class Submitted:
 
 def application_submit(
     *,
-    draft_id: Any,
+    draft: Draft,
     resident: Resident,
     assurance: Assurance,
     declared: bool,
@@ -362,93 +375,149 @@ def application_submit(
 
     Idempotent: submitting the same draft twice (a double click, a replayed request)
     returns the one application. Nothing is written when the submission is refused.
+
+    The checks run before the write transaction, so that the transaction (which holds
+    the database's write lock on SQLite, and the receipt counter's row lock) stays
+    short; inside it the draft is locked and must be exactly the draft that was checked.
     """
-    with transaction.atomic():
-        draft = Draft.objects.select_for_update().filter(pk=draft_id, resident=resident).first()
-        if draft is None:
+    for _attempt in range(3):
+        if draft.resident_id != resident.pk:
             raise SubmissionRefused([engine.Problem("", "", _("申請データが見つかりません。"))])
         if draft.submitted_at is not None:
             return Submitted(Application.objects.get(draft=draft), created=False)
-        proc = draft_procedure(draft)
-        # Verified data wins over anything stored under a locked field.
-        draft.answers = {
-            **draft.answers,
-            **locked_values(proc=proc, resident=resident, answers=draft.answers),
-        }
-        problems = submission_problems(draft=draft, proc=proc, assurance=assurance, lang=lang)
-        if not declared:
-            problems.append(
-                engine.Problem(
-                    engine.CHECK,
-                    "declaration",
-                    _("申請内容に誤りがないことを確認し、チェックを入れてください。"),
-                )
+        checked = _submission_checks(
+            draft=draft,
+            resident=resident,
+            assurance=assurance,
+            declared=declared,
+            confirm_duplicate=confirm_duplicate,
+            lang=lang,
+        )
+        with transaction.atomic():
+            current = (
+                Draft.objects.select_for_update()
+                .filter(pk=draft.pk)
+                .values_list("submitted_at", "updated_at")
+                .first()
             )
-        now = timezone.now()
-        key = period_key(proc.period, now)
+            if current is None:
+                raise SubmissionRefused([engine.Problem("", "", _("申請データが見つかりません。"))])
+            if current == (draft.submitted_at, draft.updated_at):
+                return Submitted(
+                    _application_create(
+                        draft=draft, resident=resident, checked=checked, request=request, lang=lang
+                    ),
+                    created=True,
+                )
+        # Changed (or submitted) since it was read: check the fresh draft again.
+        draft = Draft.objects.get(pk=draft.pk)
+    raise SubmissionRefused(
+        [engine.Problem("", "", _("入力内容が同時に変更されました。もう一度お試しください。"))]
+    )
+
+
+@dataclass(frozen=True)
+class _Checked:
+    proc: Procedure
+    answers: dict[str, Any]
+    period_key: str
+    duplicate: Application | None
+
+
+def _submission_checks(
+    *,
+    draft: Draft,
+    resident: Resident,
+    assurance: Assurance,
+    declared: bool,
+    confirm_duplicate: bool,
+    lang: str,
+) -> _Checked:
+    proc = draft_procedure(draft)
+    # Verified data wins over anything stored under a locked field.
+    draft.answers = {
+        **draft.answers,
+        **locked_values(proc=proc, resident=resident, answers=draft.answers),
+    }
+    problems = submission_problems(draft=draft, proc=proc, assurance=assurance, lang=lang)
+    if not declared:
+        problems.append(
+            engine.Problem(
+                engine.CHECK,
+                "declaration",
+                _("申請内容に誤りがないことを確認し、チェックを入れてください。"),
+            )
+        )
+    key = period_key(proc.period, timezone.now())
+    duplicate = None
+    if proc.duplicates != DuplicatePolicy.ALLOW:
         duplicate = application_duplicate(
             resident=resident, procedure_code=proc.code, period_key=key
         )
-        if duplicate is not None and proc.duplicates != DuplicatePolicy.ALLOW:
-            if proc.duplicates == DuplicatePolicy.REFUSE:
-                problems.append(
-                    engine.Problem(
-                        engine.CHECK,
-                        "duplicate",
-                        _(
-                            "同じ期間の申請（受付番号 %(number)s）がすでにあります。この手続きは同じ期間に1回だけ申請できます。"
-                        )
-                        % {"number": duplicate.receipt_number},
+    if duplicate is not None:
+        if proc.duplicates == DuplicatePolicy.REFUSE:
+            problems.append(
+                engine.Problem(
+                    engine.CHECK,
+                    "duplicate",
+                    _(
+                        "同じ期間の申請（受付番号 %(number)s）がすでにあります。この手続きは同じ期間に1回だけ申請できます。"
                     )
+                    % {"number": duplicate.receipt_number},
                 )
-            elif not confirm_duplicate:
-                problems.append(
-                    engine.Problem(
-                        engine.CHECK,
-                        "duplicate",
-                        _(
-                            "同じ手続きの申請（受付番号 %(number)s）がすでにあります。重ねて申請する場合は、確認のチェックを入れてください。"
-                        )
-                        % {"number": duplicate.receipt_number},
+            )
+        elif not confirm_duplicate:
+            problems.append(
+                engine.Problem(
+                    engine.CHECK,
+                    "duplicate",
+                    _(
+                        "同じ手続きの申請（受付番号 %(number)s）がすでにあります。重ねて申請する場合は、確認のチェックを入れてください。"
                     )
+                    % {"number": duplicate.receipt_number},
                 )
-        if problems:
-            raise SubmissionRefused(problems, duplicate=duplicate)
-        answers = engine.prune(proc, draft.answers)
-        app = Application.objects.create(
-            draft=draft,
-            resident=resident,
-            receipt_number=receipt_number_next(prefix=_receipt_prefix(), when=now),
-            procedure_code=proc.code,
-            procedure_version=proc.version,
-            answers=answers,
-            channel=draft.channel,
-            period_key=key,
-            duplicate_of=duplicate if proc.duplicates != DuplicatePolicy.ALLOW else None,
-            later_attachments=list(draft.later_attachments),
-            language=lang,
-            submitted_at=now,
-        )
-        draft.submitted_at = now
-        draft.save(update_fields=["submitted_at", "updated_at"])
-        StatusChange.objects.create(application=app, status=Status.SUBMITTED, at=now)
-        HandoffOutbox.objects.create(application=app)
-        funnel_record(draft=draft, kind=FunnelEvent.Kind.SUBMIT)
-        audit_record(
-            action="application.submit",
-            actor=resident,
-            request=request,
-            obj_type="application",
-            obj_id=str(app.pk),
-            summary={
-                "procedure": proc.code,
-                "version": proc.version,
-                "receipt": app.receipt_number,
-            },
-        )
-        app_id = str(app.pk)
-        transaction.on_commit(lambda: _enqueue_confirmation(app_id))
-    return Submitted(app, created=True)
+            )
+    if problems:
+        raise SubmissionRefused(problems, duplicate=duplicate)
+    return _Checked(proc, engine.prune(proc, draft.answers), key, duplicate)
+
+
+def _application_create(
+    *, draft: Draft, resident: Resident, checked: _Checked, request: HttpRequest | None, lang: str
+) -> Application:
+    """The writes of a submission; runs inside the transaction that locked the draft."""
+    proc = checked.proc
+    now = timezone.now()
+    app = Application.objects.create(
+        draft=draft,
+        resident=resident,
+        receipt_number=receipt_number_next(prefix=_receipt_prefix(), when=now),
+        procedure_code=proc.code,
+        procedure_version=proc.version,
+        answers=checked.answers,
+        channel=draft.channel,
+        period_key=checked.period_key,
+        duplicate_of=checked.duplicate,
+        later_attachments=list(draft.later_attachments),
+        language=lang,
+        submitted_at=now,
+    )
+    Draft.objects.filter(pk=draft.pk).update(submitted_at=now, updated_at=now)
+    draft.submitted_at = now
+    StatusChange.objects.create(application=app, status=Status.SUBMITTED, at=now)
+    HandoffOutbox.objects.create(application=app)
+    funnel_record(draft=draft, kind=FunnelEvent.Kind.SUBMIT)
+    audit_record(
+        action="application.submit",
+        actor=resident,
+        request=request,
+        obj_type="application",
+        obj_id=str(app.pk),
+        summary={"procedure": proc.code, "version": proc.version, "receipt": app.receipt_number},
+    )
+    app_id = str(app.pk)
+    transaction.on_commit(lambda: _enqueue_confirmation(app_id))
+    return app
 
 
 def _receipt_prefix() -> str:

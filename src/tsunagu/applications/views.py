@@ -30,6 +30,7 @@ from tsunagu.accounts.selectors import session_assurance
 from tsunagu.applications import engine, selectors, services
 from tsunagu.applications.binding import bind_step, error_list
 from tsunagu.applications.models import WITHDRAWABLE_STATUSES, Draft
+from tsunagu.applications.render import render_fields
 from tsunagu.core import postal
 from tsunagu.core.uploads import AttachmentError, attachment_prepare
 from tsunagu.procedures.schema import Assurance, Procedure
@@ -187,7 +188,7 @@ def step(request: ResidentRequest, draft_id: Any, step_id: str) -> HttpResponse:
             target = _neighbour(proc, draft, step_id, +1)
             return HttpResponseRedirect(_step_url(draft, target or engine.CHECK))
     else:
-        services.funnel_record(draft=draft, kind="enter", step=step_id)
+        services.funnel_step_seen(draft=draft, step=step_id)
     fields = bind_step(
         proc,
         the_step,
@@ -210,7 +211,7 @@ def step(request: ResidentRequest, draft_id: Any, step_id: str) -> HttpResponse:
             "proc": proc,
             "draft": draft,
             "step": the_step,
-            "fields": fields,
+            "fields_html": render_fields(fields, page_title=the_step.title.get(current)),
             "errors": error_list(fields),
             "progress": _progress(proc, draft, step_id),
             "lang": current,
@@ -352,7 +353,7 @@ def attachments(request: ResidentRequest, draft_id: Any) -> HttpResponse:
                 return HttpResponseRedirect(_step_url(draft, engine.CHECK))
             status = 400
     else:
-        services.funnel_record(draft=draft, kind="enter", step=engine.ATTACHMENTS)
+        services.funnel_step_seen(draft=draft, step=engine.ATTACHMENTS)
     by_slot = selectors.attachments_by_slot(draft=draft)
     rows = [
         {
@@ -432,7 +433,7 @@ def check(request: ResidentRequest, draft_id: Any) -> HttpResponse:
         else:
             try:
                 submitted = services.application_submit(
-                    draft_id=draft.pk,
+                    draft=draft,
                     resident=resident,
                     assurance=session_assurance(request),
                     declared=request.POST.get("declaration") == "yes",
@@ -450,7 +451,7 @@ def check(request: ResidentRequest, draft_id: Any) -> HttpResponse:
                     )
                 )
     else:
-        services.funnel_record(draft=draft, kind="enter", step=engine.CHECK)
+        services.funnel_step_seen(draft=draft, step=engine.CHECK)
         duplicate = selectors.application_duplicate(
             resident=resident,
             procedure_code=proc.code,

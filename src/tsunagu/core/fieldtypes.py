@@ -43,7 +43,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -250,9 +250,18 @@ def reading_lang(code: str | None = None) -> str:
     return "en" if code.split("-")[0] == "en" else "ja"
 
 
+def _call(fn: Callable[[], str]) -> str:
+    return fn()
+
+
+# One lazy factory for the module: calling ``lazy()`` builds a proxy class, which is too
+# slow to do for every label of every field on every page.
+_lazy_text = lazy(_call, str)
+
+
 def _label(spec: FieldDef) -> str:
     """The field's label in the language active when the text is rendered."""
-    return lazy(lambda: spec.label.get(reading_lang()), str)()
+    return _lazy_text(lambda: spec.label.get(reading_lang()))
 
 
 def _fmt(template: Text, **params: Any) -> Text:
@@ -535,7 +544,7 @@ class KanaType(BaseFieldType):
 
 def _by_lang(ja: str, en: str) -> str:
     """A value that reads ``en`` in English and ``ja`` otherwise, when rendered."""
-    return lazy(lambda: en if reading_lang() == "en" else ja, str)()
+    return _lazy_text(lambda: en if reading_lang() == "en" else ja)
 
 
 def _era_name(era: japanese.Era) -> str:
@@ -1124,7 +1133,7 @@ class BankAccountType(BaseFieldType):
 
 def _option_choices(spec: FieldDef) -> tuple[tuple[str, Text], ...]:
     return tuple(
-        (o.value, lazy(lambda o=o: o.label.get(reading_lang()), str)()) for o in spec.options or []
+        (o.value, _lazy_text(lambda o=o: o.label.get(reading_lang()))) for o in spec.options or []
     )
 
 
