@@ -60,6 +60,7 @@ from django.utils.translation import pgettext_lazy
 from tsunagu.core import crypto, identifiers, japanese, postal
 from tsunagu.core.postal import address_lookup
 from tsunagu.procedures.schema import FieldDef
+from tsunagu.procedures.schema import Text as TextDef
 
 __all__ = [
     "FIELD_TYPES",
@@ -1131,10 +1132,12 @@ class BankAccountType(BaseFieldType):
 # ---------------------------------------------------------------- choices
 
 
+def _option_text(label: TextDef) -> str:
+    return _lazy_text(lambda: label.get(reading_lang()))
+
+
 def _option_choices(spec: FieldDef) -> tuple[tuple[str, Text], ...]:
-    return tuple(
-        (o.value, _lazy_text(lambda o=o: o.label.get(reading_lang()))) for o in spec.options or []
-    )
+    return tuple((o.value, _option_text(o.label)) for o in spec.options or [])
 
 
 def _option_label(spec: FieldDef, value: str, lang: str) -> str:
