@@ -8,6 +8,9 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
+# Python threads per granian worker: a few keep the GIL and SQLite's write lock from
+# being passed around dozens of threads (measured with make bench).
+THREADS ?= 4
 export TSUNAGU_VAR_DIR ?= $(CURDIR)/var
 
 .PHONY: run test setup browser bench lint typecheck check messages clean
@@ -44,7 +47,7 @@ run: setup
 	@trap 'kill 0' EXIT INT TERM; \
 	  TSUNAGU_DEMO_AUTH=1 $(BIN)/tsunagu db_worker --verbosity 1 & \
 	  TSUNAGU_DEMO_AUTH=1 $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
-	    --workers $(WORKERS) --static-path-route /static --static-path-mount var/static \
+	    --workers $(WORKERS) --blocking-threads $(THREADS) --static-path-route /static --static-path-mount var/static \
 	    tsunagu.wsgi:application
 
 test: setup browser

@@ -23,8 +23,8 @@ Environment (all optional):
   TSUNAGU_BENCH_SESSIONS=32    logged-in sessions (spread over the four demo residents)
   TSUNAGU_BENCH_DRAFTS=0       drafts for the measured submissions (0: from the warm-up)
   TSUNAGU_BENCH_KEEP=0         1 keeps the temporary directory (database, logs)
-  TSUNAGU_BENCH_GRANIAN_ARGS   extra granian options for experiments, e.g.
-                               "--blocking-threads 4" (the default run uses none)
+  TSUNAGU_BENCH_GRANIAN_ARGS   granian options; default "--blocking-threads 4", the
+                               setting `make run` ships with
   DATABASE_URL                 a scratch PostgreSQL database instead of SQLite
 """
 
@@ -75,7 +75,9 @@ class Config:
     sessions: int = _env_int("TSUNAGU_BENCH_SESSIONS", 32)
     drafts: int = _env_int("TSUNAGU_BENCH_DRAFTS", 0)
     keep: bool = os.environ.get("TSUNAGU_BENCH_KEEP", "") not in {"", "0"}
-    granian_args: tuple[str, ...] = tuple(os.environ.get("TSUNAGU_BENCH_GRANIAN_ARGS", "").split())
+    granian_args: tuple[str, ...] = tuple(
+        os.environ.get("TSUNAGU_BENCH_GRANIAN_ARGS", "--blocking-threads 4").split()
+    )
 
 
 @dataclass
