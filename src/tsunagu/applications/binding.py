@@ -96,11 +96,19 @@ class BoundField:
         return self.id
 
 
-def _when_json(cond: Condition | None, prefix: str) -> str:
-    """A simple condition as data for the progressive-enhancement script (else "")."""
-    if cond is None or cond.field is None or "." in cond.field:
-        return ""
-    data: dict[str, Any] = {"field": prefix + cond.field}
+def _when_data(cond: Condition, prefix: str, siblings: frozenset[str]) -> dict[str, Any] | None:
+    """A condition as data for the progressive-enhancement script, or None if the page
+    cannot evaluate it (a condition over all rows of a group)."""
+    if cond.all is not None or cond.any is not None:
+        key = "all" if cond.all is not None else "any"
+        parts = [_when_data(c, prefix, siblings) for c in (cond.all or cond.any or [])]
+        return None if any(p is None for p in parts) else {key: parts}
+    if cond.not_ is not None:
+        inner = _when_data(cond.not_, prefix, siblings)
+        return None if inner is None else {"not": inner}
+    if cond.field is None or "." in cond.field:
+        return None
+    data: dict[str, Any] = {"field": (prefix if cond.field in siblings else "") + cond.field}
     if cond.equals is not None:
         data["equals"] = cond.equals
     elif cond.not_equals is not None:
@@ -109,7 +117,12 @@ def _when_json(cond: Condition | None, prefix: str) -> str:
         data["in"] = cond.in_
     else:
         data["filled"] = cond.filled
-    return json.dumps(data, ensure_ascii=False)
+    return data
+
+
+def _when_json(cond: Condition | None, prefix: str, siblings: frozenset[str]) -> str:
+    data = _when_data(cond, prefix, siblings) if cond is not None else None
+    return json.dumps(data, ensure_ascii=False) if data is not None else ""
 
 
 def bind_field(
@@ -142,7 +155,11 @@ def bind_field(
         error=problem.message if problem else "",
         locked=locked,
         condition=condition_text(spec.when, top, lang, group),
-        when_json=_when_json(spec.when, f"{group.id}-{row}-" if group else ""),
+        when_json=_when_json(
+            spec.when,
+            f"{group.id}-{row}-" if group else "",
+            frozenset(f.id for f in group.fields or []) if group else frozenset(),
+        ),
     )
     if locked:
         bf.locked_display = display_value(spec, value, lang) if not is_empty(value) else ""

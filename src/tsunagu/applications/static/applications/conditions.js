@@ -46,6 +46,15 @@
   }
 
   function holds(rule) {
+    if (rule.all) {
+      return rule.all.every(holds);
+    }
+    if (rule.any) {
+      return rule.any.some(holds);
+    }
+    if (rule.not) {
+      return !holds(rule.not);
+    }
     var values = valuesOf(rule.field);
     if (values === null) {
       return true;
