@@ -36,6 +36,8 @@ class Resident(models.Model):
     phone = models.CharField("電話番号", max_length=20, blank=True)
     email = models.EmailField("メールアドレス", blank=True)
     verified_fields = models.JSONField(default=list, blank=True)
+    # Raised by "log out everywhere": every session of an older generation ends.
+    session_generation = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     last_login_at = models.DateTimeField(null=True, blank=True)
 

@@ -10,6 +10,9 @@ from tsunagu.procedures.schema import Assurance
 SESSION_RESIDENT = "tsunagu.resident_id"
 SESSION_ASSURANCE = "tsunagu.assurance"
 SESSION_PROVIDER = "tsunagu.provider"
+SESSION_LOGIN_AT = "tsunagu.login_at"
+SESSION_SEEN_AT = "tsunagu.seen_at"
+SESSION_GENERATION = "tsunagu.generation"
 
 
 def resident_from_session(request: HttpRequest) -> Resident | None:

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.contrib.auth import logout as django_logout
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
 from tsunagu.accounts.models import Resident
 from tsunagu.accounts.plugins import Identity
-from tsunagu.accounts.selectors import SESSION_ASSURANCE, SESSION_PROVIDER, SESSION_RESIDENT
+from tsunagu.accounts.selectors import (
+    SESSION_ASSURANCE,
+    SESSION_GENERATION,
+    SESSION_LOGIN_AT,
+    SESSION_PROVIDER,
+    SESSION_RESIDENT,
+    SESSION_SEEN_AT,
+)
 from tsunagu.audit.services import audit_record
 
 
@@ -55,6 +66,10 @@ def resident_login(*, request: HttpRequest, identity: Identity) -> Resident:
     request.session[SESSION_RESIDENT] = str(resident.pk)
     request.session[SESSION_ASSURANCE] = identity.assurance.value
     request.session[SESSION_PROVIDER] = identity.provider
+    now = int(time.time())
+    request.session[SESSION_LOGIN_AT] = now
+    request.session[SESSION_SEEN_AT] = now
+    request.session[SESSION_GENERATION] = resident.session_generation
     request.resident = resident  # type: ignore[attr-defined]  # request-scoped attribute
     audit_record(
         action="auth.login",
@@ -67,16 +82,57 @@ def resident_login(*, request: HttpRequest, identity: Identity) -> Resident:
     return resident
 
 
-def resident_logout(*, request: HttpRequest) -> None:
-    """End the resident's session completely."""
+def resident_logout(*, request: HttpRequest, reason: str = "") -> None:
+    """End the resident's session completely (``reason``: why the system ended it)."""
     resident = getattr(request, "resident", None)
     if resident is not None:
         audit_record(
-            action="auth.logout",
+            action="auth.session_expired" if reason else "auth.logout",
             actor=resident,
             request=request,
             obj_type="resident",
             obj_id=str(resident.pk),
+            summary={"reason": reason} if reason else None,
         )
     django_logout(request)
     request.resident = None  # type: ignore[attr-defined]  # request-scoped attribute
+
+
+def resident_logout_everywhere(*, request: HttpRequest) -> None:
+    """End every session of the logged-in resident, on every device (this one too)."""
+    resident = getattr(request, "resident", None)
+    if resident is None:
+        return
+    Resident.objects.filter(pk=resident.pk).update(session_generation=F("session_generation") + 1)
+    audit_record(
+        action="auth.logout_everywhere",
+        actor=resident,
+        request=request,
+        obj_type="resident",
+        obj_id=str(resident.pk),
+    )
+    django_logout(request)
+    request.resident = None  # type: ignore[attr-defined]  # request-scoped attribute
+
+
+def session_expired_reason(*, request: HttpRequest, now: float | None = None) -> str:
+    """Why the resident's session must end now ("idle", "absolute", "elsewhere"), or ""."""
+    resident = getattr(request, "resident", None)
+    if resident is None:
+        return ""
+    now = time.time() if now is None else now
+    session = request.session
+    if session.get(SESSION_GENERATION, 0) != resident.session_generation:
+        return "elsewhere"
+    if now - session.get(SESSION_LOGIN_AT, now) > settings.TSUNAGU_SESSION_ABSOLUTE_HOURS * 3600:
+        return "absolute"
+    if now - session.get(SESSION_SEEN_AT, now) > settings.TSUNAGU_SESSION_IDLE_MINUTES * 60:
+        return "idle"
+    return ""
+
+
+def session_touch(*, request: HttpRequest, now: float | None = None) -> None:
+    """Note activity; written at most once a minute, so most pages cost no session write."""
+    now = time.time() if now is None else now
+    if now - request.session.get(SESSION_SEEN_AT, 0) >= 60:
+        request.session[SESSION_SEEN_AT] = int(now)

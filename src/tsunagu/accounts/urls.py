@@ -8,4 +8,6 @@ urlpatterns = [
     path("login/demo/", views.demo_login, name="demo_login"),
     path("login/<slug:plugin_id>/", views.login_start, name="login_start"),
     path("logout/", views.logout, name="logout"),
+    path("logout/everywhere/", views.logout_everywhere, name="logout_everywhere"),
+    path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
 ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+import time
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -10,7 +13,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tsunagu.accounts.demo_plugin import LEVEL_CHOICES, demo_identity, demo_residents
 from tsunagu.accounts.plugins import registry
-from tsunagu.accounts.services import resident_login, resident_logout
+from tsunagu.accounts.services import (
+    resident_login,
+    resident_logout,
+    resident_logout_everywhere,
+    session_touch,
+)
 from tsunagu.procedures.schema import Assurance
 
 
@@ -83,3 +91,19 @@ def demo_login(request: HttpRequest) -> HttpResponse:
 def logout(request: HttpRequest) -> HttpResponse:
     resident_logout(request=request)
     return HttpResponseRedirect("/")
+
+
+@require_POST
+def logout_everywhere(request: HttpRequest) -> HttpResponse:
+    resident_logout_everywhere(request=request)
+    messages.success(request, _("すべての端末からログアウトしました。"))
+    return HttpResponseRedirect("/")
+
+
+@require_POST
+def session_keepalive(request: HttpRequest) -> JsonResponse:
+    """Called by the idle-timeout warning's 「ログインを続ける」 button."""
+    if getattr(request, "resident", None) is None:
+        return JsonResponse({"active": False}, status=401)
+    session_touch(request=request, now=time.time() + 60)  # force the write
+    return JsonResponse({"active": True})

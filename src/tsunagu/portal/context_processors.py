@@ -25,4 +25,5 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "html_lang": html_lang(lang),
         "languages": settings.LANGUAGES,
         "resident": getattr(request, "resident", None),
+        "session_idle_seconds": settings.TSUNAGU_SESSION_IDLE_MINUTES * 60,
     }

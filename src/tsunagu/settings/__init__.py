@@ -86,8 +86,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "tsunagu.accounts.middleware.ResidentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tsunagu.accounts.middleware.ResidentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -164,7 +164,11 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _env_bool("TSUNAGU_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = _env_bool("TSUNAGU_SECURE_COOKIES")
-SESSION_COOKIE_AGE = 60 * 60 * 12
+# Resident sessions: logged out after this many idle minutes (a warning comes first;
+# drafts stay saved) and at the latest this many hours after login.
+TSUNAGU_SESSION_IDLE_MINUTES = int(os.environ.get("TSUNAGU_SESSION_IDLE_MINUTES", "30"))
+TSUNAGU_SESSION_ABSOLUTE_HOURS = int(os.environ.get("TSUNAGU_SESSION_ABSOLUTE_HOURS", "12"))
+SESSION_COOKIE_AGE = TSUNAGU_SESSION_ABSOLUTE_HOURS * 60 * 60
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
