@@ -1,0 +1,1 @@
+"""Development tools that run outside Django: local stand-ins for external systems."""
