@@ -160,6 +160,7 @@ class JpkiTestCA:
         non_repudiation: bool = True,
         policy: ObjectIdentifier | None = POLICY_SIGN,
         raw_san: list[x509.GeneralName] | None = None,
+        extra: x509.ExtensionType | None = None,
     ) -> Issued:
         """A resident's signing certificate (by default 常陸 花子's, by the issuing CA)."""
         key = key or self.resident_key
@@ -209,6 +210,8 @@ class JpkiTestCA:
             builder = builder.add_extension(
                 x509.CertificatePolicies([x509.PolicyInformation(policy, None)]), False
             )
+        if extra is not None:
+            builder = builder.add_extension(extra, critical=True)
         return Issued(builder.sign(issuer.key, hashes.SHA256()), key)
 
     def crl(

@@ -167,6 +167,11 @@ def test_rsa_1024_refused(ca: JpkiTestCA) -> None:
     assert codes(verify(ca, weak)) == ["key_too_small"]
 
 
+def test_crl_issued_after_the_check_time_counts(ca: JpkiTestCA, hanako: Issued) -> None:
+    fresh = ca.crl(revoked=(hanako.cert.serial_number,), last_update=T0 + DAY / 24)
+    assert codes(verify(ca, hanako, crls=[fresh, ca.arl()])) == ["revoked"]
+
+
 def test_crl_expired(ca: JpkiTestCA, hanako: Issued) -> None:
     stale = ca.crl(last_update=T0 - 10 * DAY, next_update=T0 - DAY)
     assert codes(verify(ca, hanako, crls=[stale, ca.arl()])) == ["crl_expired"]
@@ -216,6 +221,11 @@ def test_authentication_certificate_is_not_a_signing_certificate(ca: JpkiTestCA)
     # The 利用者証明用 certificate has another policy (and no 4情報).
     auth = ca.end_entity(policy=POLICY_AUTH, personal={})
     assert codes(verify(ca, auth)) == ["signer_data_missing", "wrong_policy"]
+
+
+def test_unknown_critical_extension_is_refused(ca: JpkiTestCA) -> None:
+    odd = x509.UnrecognizedExtension(ObjectIdentifier("1.2.3.4.5"), b"\x05\x00")
+    assert codes(verify(ca, ca.end_entity(extra=odd))) == ["unknown_critical_extension"]
 
 
 def test_end_entity_cannot_act_as_ca(ca: JpkiTestCA, hanako: Issued) -> None:

@@ -13,10 +13,12 @@ What is checked (every failure becomes a ``Reason``; nothing raises for bad inpu
   nonRepudiation) and carries the JPKI signing policy ``1.2.392.200149.8.5.1.1``;
 - a chain from the certificate through the given intermediates to one of the trust
   anchors: each certificate signed by its issuer with matching names, each issuer a CA
-  (basicConstraints, pathLen, keyCertSign), every certificate valid at ``at``;
+  (basicConstraints, pathLen, keyCertSign), every certificate valid at ``at``, and no
+  certificate with a critical extension this module does not understand;
 - revocation of every certificate below the anchor against the configured CRLs: a CRL
   counts only if it is signed by the issuing CA and not past its nextUpdate at ``at``.
   No usable CRL for an issuer is a failure (``crl_unavailable``), never a silent pass.
+  The newest usable CRL decides; any entry for the serial means revoked.
 
 Trust anchors and CRLs are configuration: the J-LIS 署名用 root certificates (e.g.
 ``signca03.cer``) are loaded with ``load_trust_anchors``; a scheduled task copies the
@@ -84,6 +86,9 @@ MESSAGES: dict[str, StrOrPromise] = {
     ),
     "crl_expired": _(
         "失効情報（CRL）の有効期限が切れているため、電子証明書が失効していないかを確認できませんでした。"
+    ),
+    "unknown_critical_extension": _(
+        "電子証明書に、内容を確認できない必須の拡張項目が含まれています。"
     ),
     "internal_error": _("署名の確認中に予期しない問題が起きました。"),
 }
@@ -417,11 +422,9 @@ def _revocation(
             continue
     if not signed:
         return "crl_unavailable"
-    current = [
-        c
-        for c in signed
-        if c.next_update_utc is not None and c.last_update_utc <= at <= c.next_update_utc
-    ]
+    # A CRL issued after ``at`` still counts: newer revocation news is better news, and a
+    # server clock slightly behind J-LIS' must not make a fresh CRL unusable.
+    current = [c for c in signed if c.next_update_utc is not None and at <= c.next_update_utc]
     if not current:
         return "crl_expired"
     newest = max(current, key=lambda c: c.last_update_utc)
@@ -506,6 +509,13 @@ def _verify(
     if not anchored:
         reasons.append(Reason.of("untrusted"))
         return
+    # RFC 5280 §4.2: a certificate with a critical extension we do not understand is refused.
+    if any(
+        e.critical and isinstance(e.value, x509.UnrecognizedExtension)
+        for c in chain
+        for e in c.extensions
+    ):
+        reasons.append(Reason.of("unknown_critical_extension"))
     for below_cas, issuer in enumerate(chain[1:]):
         if not _is_issuer_ca(issuer, below_cas):
             reasons.append(Reason.of("ca_invalid"))
