@@ -9,3 +9,4 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Register the built-in authentication plugins.
         from tsunagu.accounts import demo_plugin  # noqa: F401
+        from tsunagu.accounts.oidc import plugin  # noqa: F401

@@ -225,3 +225,48 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("TSUNAGU_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- OpenID Connect (accounts.oidc) ---
+# One block of TSUNAGU_DAA_* (デジタル認証アプリ) and TSUNAGU_OIDC_* (generic provider)
+# variables each: ISSUER (discovery), CLIENT_ID, REDIRECT_URI (default: derived from the
+# request), SCOPE, ACR_VALUES, REQUIRED_ACR, CLOCK_SKEW, HTTP_TIMEOUT, SIGN, and the
+# explicit endpoints AUTHORIZE_URL, TOKEN_URL, USERINFO_URL, JWKS_URL (override discovery).
+
+
+def _oidc_provider(
+    prefix: str, *, scope: str, acr_values: str, required_acr: str
+) -> dict[str, Any]:
+    def env(name: str, default: str = "") -> str:
+        return os.environ.get(prefix + name, default).strip()
+
+    return {
+        "issuer": env("ISSUER"),
+        "client_id": env("CLIENT_ID"),
+        "redirect_uri": env("REDIRECT_URI"),
+        "scope": env("SCOPE", scope),
+        "acr_values": env("ACR_VALUES", acr_values),
+        "required_acr": env("REQUIRED_ACR", required_acr),
+        "authorize_url": env("AUTHORIZE_URL"),
+        "token_url": env("TOKEN_URL"),
+        "userinfo_url": env("USERINFO_URL"),
+        "jwks_url": env("JWKS_URL"),
+        "skew": int(env("CLOCK_SKEW", "120")),
+        "timeout": float(env("HTTP_TIMEOUT", "10")),
+        "sign": _env_bool(prefix + "SIGN"),
+    }
+
+
+TSUNAGU_OIDC_PROVIDERS: dict[str, dict[str, Any]] = {
+    "digital-auth-app": _oidc_provider(
+        "TSUNAGU_DAA_",
+        scope="openid name address birthdate gender",
+        acr_values="aal3 crl",
+        required_acr="aal3",
+    ),
+    "oidc": _oidc_provider(
+        "TSUNAGU_OIDC_", scope="openid profile email", acr_values="", required_acr=""
+    ),
+}
+# Algorithm of new client keys (var/oidc/keys/): ES256 (P-256) or RS256 (RSA-3072).
+TSUNAGU_OIDC_KEY_ALG = os.environ.get("TSUNAGU_OIDC_KEY_ALG", "ES256")
+# --- end OpenID Connect (accounts.oidc) ---
