@@ -998,10 +998,17 @@ def main(argv: Sequence[str] | None = None) -> None:
 class ProviderProcess:
     """A running provider process; stop it with :meth:`stop` or use it as a context manager."""
 
-    def __init__(self, process: subprocess.Popen[str], issuer: str, stderr: deque[str]) -> None:
+    def __init__(
+        self,
+        process: subprocess.Popen[str],
+        issuer: str,
+        stderr: deque[str],
+        readers: Sequence[threading.Thread] = (),
+    ) -> None:
         self.process = process
         self.issuer = issuer
         self._stderr = stderr
+        self._readers = readers
 
     @property
     def base_url(self) -> str:
@@ -1021,8 +1028,12 @@ class ProviderProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process.stdout:
-            self.process.stdout.close()
+        # The readers end at the pipes' end of file; closing the pipes under them would race.
+        for reader in self._readers:
+            reader.join(timeout=2)
+        for pipe in (self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                pipe.close()
 
     def __enter__(self) -> Self:
         return self
@@ -1110,16 +1121,19 @@ def start_provider(
         for line in process.stderr:
             stderr.append(line)
 
-    threading.Thread(target=read_stdout, daemon=True).start()
-    threading.Thread(target=read_stderr, daemon=True).start()
+    readers = [
+        threading.Thread(target=read_stdout, daemon=True),
+        threading.Thread(target=read_stderr, daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
     ready.wait(timeout)
     issuer = next(
         (line.split(" ", 1)[1].strip() for line in lines if line.startswith("READY ")), ""
     )
-    result = ProviderProcess(process, issuer, stderr)
+    result = ProviderProcess(process, issuer, stderr, readers)
     if not issuer:
         result.stop()
-        time.sleep(0.05)
         raise RuntimeError(f"the OpenID provider did not start:\n{result.stderr}")
     return result
 
