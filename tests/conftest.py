@@ -14,10 +14,17 @@ from tsunagu.accounts.models import Resident
 from tsunagu.procedures.loader import catalog
 
 
+@pytest.fixture(scope="session")
+def _worker_var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A var folder per test process (the demo signing CA is created there once)."""
+    return tmp_path_factory.mktemp("var")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_files(settings: Any, tmp_path: Path) -> None:
+def _isolated_files(settings: Any, tmp_path: Path, _worker_var_dir: Path) -> None:
     """Uploaded files of a test go to its own temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "files"
+    settings.VAR_DIR = _worker_var_dir
     settings.TSUNAGU_DEMO_AUTH = True
 
 

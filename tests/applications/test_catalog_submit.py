@@ -64,7 +64,18 @@ def test_resident_applies_and_withdraws(client: Client, code: str) -> None:
         url, {"version": str(proc.version), "declaration": "yes", "confirm_duplicate": "yes"}
     )
     assert r.status_code == 302, _errors(r)
+    assert r["Location"].endswith(("/sign/", "/done/")), r["Location"]
+    if r["Location"].endswith("/sign/"):
+        # Procedures that need the card's signature: sign with the demo card's PIN.
+        assert proc.assurance.value == "card_signature"
+        assert client.get(r["Location"]).status_code == 200
+        r = client.post(r["Location"], {"pin": "ABC1234"})
+        assert r.status_code == 302, _errors(r)
+        assert "/done/" in r["Location"], r["Location"]
     app = Application.objects.get(procedure_code=code)
+    if proc.assurance.value == "card_signature":
+        assert app.signature.valid  # type: ignore[attr-defined]
+        assert app.signature.mismatches == []  # type: ignore[attr-defined]
     assert app.receipt_number in client.get(r["Location"]).content.decode()
     r = client.post(f"/mypage/applications/{app.pk}/withdraw/", {"confirm": "yes"})
     app.refresh_from_db()

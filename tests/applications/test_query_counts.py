@@ -22,12 +22,13 @@ CODE = "jidou-teate-nintei"
 # The form page: session, resident, draft (the definition is cached per process, and the
 # funnel records a step once per journey, not on every view).
 FORM_PAGE_QUERIES = 3
-# The submission: session, resident, draft; the checks (attachments, duplicates) before
-# the transaction; in it the draft lock, receipt number, application, draft, status,
-# outbox, funnel and the audit chain.
+# The submission (the signing page of a signature procedure): session, resident, draft;
+# the checks (attachments, duplicates) before the transaction; in it the draft lock,
+# receipt number, application, draft, signature, status, outbox, funnel and the audit
+# chain; then the session forgets the pending signature.
 # In the steady state (the year's receipt counter exists); the savepoint pair stands for
 # the BEGIN/COMMIT of production.
-SUBMISSION_QUERIES = 17
+SUBMISSION_QUERIES = 21
 
 
 def _ready_draft(client: Client) -> Draft:
@@ -64,9 +65,12 @@ def test_form_page_query_count(client: Client, django_assert_num_queries: Any) -
 def test_submission_query_count(client: Client) -> None:
     draft = _ready_draft(client)
     ReceiptSequence.objects.create(year=timezone.localtime().year, value=41)
+    r = client.post(f"/applications/{draft.pk}/check/", {"version": "1", "declaration": "yes"})
+    assert r["Location"] == f"/applications/{draft.pk}/sign/"
     with CaptureQueriesContext(connection) as ctx:
-        r = client.post(f"/applications/{draft.pk}/check/", {"version": "1", "declaration": "yes"})
+        r = client.post(r["Location"], {"pin": "ABC1234"})
     assert r.status_code == 302, r.content.decode()[:1500]
     assert Application.objects.get().receipt_number.split("-")[2] == "000042"
+    assert Application.objects.get().signature.valid  # type: ignore[attr-defined]
     queries = [q["sql"] for q in ctx.captured_queries]
     assert len(queries) == SUBMISSION_QUERIES, "\n".join(queries)

@@ -152,6 +152,16 @@ def test_complete_application_is_accessible(
     page.locator("#declaration-input").check()
     press(page, "申請する")
 
+    # The card's signature: a wrong PIN first (an error), then the right one.
+    assert path_of(page).endswith("/sign/")
+    audit.check(page, "sign")
+    page.locator("#pin").fill("12")
+    press(page, "署名して申請する")
+    assert focus_in_error_summary(page)
+    audit.check(page, "sign error")
+    page.locator("#pin").fill("ABC1234")
+    press(page, "署名して申請する")
+
     # Done: the receipt number; then my page, the application, and withdrawal.
     assert path_of(page).endswith("/done/")
     receipt = page.locator(".receipt-number").inner_text().strip()

@@ -81,6 +81,9 @@ def test_works_without_javascript(browser: Browser, live_server: Any) -> None:
     assert path_of(page).endswith("/check/")
     page.locator("#declaration-input").check()
     press(page, "申請する")
+    if path_of(page).endswith("/sign/"):
+        page.locator("#pin").fill("ABC1234")
+        press(page, "署名して申請する")
     assert path_of(page).endswith("/done/")
     receipt = page.locator(".receipt-number").inner_text().strip()
     assert receipt == Application.objects.get(procedure_code=CODE).receipt_number

@@ -11,7 +11,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ObjectIdentifier
 
-from tests.jpki_ca import (
+from tsunagu.applications.canonical import application_canonical_bytes
+from tsunagu.core import jpki
+from tsunagu.devtools.jpki_ca import (
     ARC,
     DAY,
     POLICY_AUTH,
@@ -23,8 +25,6 @@ from tests.jpki_ca import (
     rsa_key,
     utf8_string,
 )
-from tsunagu.applications.canonical import application_canonical_bytes
-from tsunagu.core import jpki
 
 DATA = application_canonical_bytes(
     procedure_code="jidou-teate",

@@ -103,6 +103,30 @@ class Application(models.Model):
         return self.receipt_number
 
 
+class ApplicationSignature(models.Model):
+    """The resident's electronic signature of the application, and what verifying it found.
+
+    Kept with the application for staff: the signed bytes' hash, the signature, the
+    signing certificate and chain, the verification result and any difference between
+    the certificate's 4情報 and the applicant's answers.
+    """
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="signature"
+    )
+    data_sha256 = models.CharField(max_length=64)
+    signature = models.BinaryField()
+    certificate = models.BinaryField()
+    intermediates = models.JSONField(default=list)
+    verification = models.JSONField()
+    mismatches = models.JSONField(default=list)
+    valid = models.BooleanField()
+    signed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"signature of {self.application_id} valid={self.valid}"
+
+
 class StatusChange(models.Model):
     """What the resident sees of the history of their application."""
 

@@ -106,9 +106,18 @@ def application_duplicate(
     return qs.order_by("-submitted_at").first()
 
 
+def draft_attachments(*, draft: Draft) -> list[Attachment]:
+    """The draft's files, read once per draft object (a submission asks several times)."""
+    cached: list[Attachment] | None = getattr(draft, "_attachments_list", None)
+    if cached is None:
+        cached = list(draft.attachments.all())
+        draft._attachments_list = cached  # type: ignore[attr-defined]  # per-object cache
+    return cached
+
+
 def attachments_by_slot(*, draft: Draft) -> dict[str, list[Attachment]]:
     out: dict[str, list[Attachment]] = {}
-    for att in draft.attachments.all():
+    for att in draft_attachments(draft=draft):
         out.setdefault(att.slot, []).append(att)
     return out
 

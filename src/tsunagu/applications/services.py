@@ -7,6 +7,7 @@ through ``transaction.on_commit``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from tsunagu.applications import engine
 from tsunagu.applications.models import (
     WITHDRAWABLE_STATUSES,
     Application,
+    ApplicationSignature,
     Attachment,
     Channel,
     Draft,
@@ -33,7 +35,12 @@ from tsunagu.applications.models import (
     Status,
     StatusChange,
 )
-from tsunagu.applications.selectors import application_duplicate, application_previous
+from tsunagu.applications.selectors import (
+    application_duplicate,
+    application_previous,
+    draft_attachments,
+)
+from tsunagu.applications.signing import SignedData
 from tsunagu.audit.services import audit_record
 from tsunagu.core.fieldtypes import FieldError, get_type
 from tsunagu.core.uploads import PreparedFile
@@ -331,7 +338,7 @@ def submission_problems(
         problems.append(engine.Problem("", "", _("この手続きに必要な方法でログインしてください。")))
     clean = engine.prune(proc, draft.answers)
     have = {a.id: 0 for a in proc.attachments}
-    for att in draft.attachments.all():
+    for att in draft_attachments(draft=draft):
         have[att.slot] = have.get(att.slot, 0) + 1
     for spec in engine.visible_attachments(proc, clean):
         count = have.get(spec.id, 0)
@@ -370,8 +377,13 @@ def application_submit(
     confirm_duplicate: bool = False,
     request: HttpRequest | None = None,
     lang: str = "ja",
+    signed: SignedData | None = None,
 ) -> Submitted:
     """Submit a draft: validate against its pinned version and create the application.
+
+    A procedure that needs the card and a signature (``card_signature``) is accepted only
+    with ``signed``: a valid JPKI signature over exactly this application's canonical
+    bytes; the verification and any 4情報 mismatch are stored for staff.
 
     Idempotent: submitting the same draft twice (a double click, a replayed request)
     returns the one application. Nothing is written when the submission is refused.
@@ -392,6 +404,7 @@ def application_submit(
             declared=declared,
             confirm_duplicate=confirm_duplicate,
             lang=lang,
+            signed=signed,
         )
         with transaction.atomic():
             current = (
@@ -422,6 +435,9 @@ class _Checked:
     answers: dict[str, Any]
     period_key: str
     duplicate: Application | None
+    signed: SignedData | None = None
+    verification: dict[str, Any] | None = None
+    mismatches: list[dict[str, str]] | None = None
 
 
 def _submission_checks(
@@ -432,6 +448,8 @@ def _submission_checks(
     declared: bool,
     confirm_duplicate: bool,
     lang: str,
+    signed: SignedData | None = None,
+    require_signature: bool = True,
 ) -> _Checked:
     proc = draft_procedure(draft)
     # Verified data wins over anything stored under a locked field.
@@ -477,9 +495,68 @@ def _submission_checks(
                     % {"number": duplicate.receipt_number},
                 )
             )
+    answers = engine.prune(proc, draft.answers)
+    verification: dict[str, Any] | None = None
+    mismatches: list[dict[str, str]] | None = None
+    if proc.assurance == Assurance.CARD_SIGNATURE and not problems and require_signature:
+        sig_problem, verification, mismatches = _check_signature(
+            proc=proc, draft=draft, answers=answers, resident=resident, signed=signed
+        )
+        if sig_problem:
+            problems.append(engine.Problem(engine.CHECK, "signature", sig_problem))
     if problems:
         raise SubmissionRefused(problems, duplicate=duplicate)
-    return _Checked(proc, engine.prune(proc, draft.answers), key, duplicate)
+    return _Checked(proc, answers, key, duplicate, signed, verification, mismatches)
+
+
+def submission_precheck(
+    *,
+    draft: Draft,
+    resident: Resident,
+    assurance: Assurance,
+    declared: bool,
+    confirm_duplicate: bool,
+    lang: str,
+) -> None:
+    """Raise ``SubmissionRefused`` for anything but the missing signature (before signing)."""
+    _submission_checks(
+        draft=draft,
+        resident=resident,
+        assurance=assurance,
+        declared=declared,
+        confirm_duplicate=confirm_duplicate,
+        lang=lang,
+        require_signature=False,
+    )
+
+
+def _check_signature(
+    *,
+    proc: Procedure,
+    draft: Draft,
+    answers: dict[str, Any],
+    resident: Resident,
+    signed: SignedData | None,
+) -> tuple[str, dict[str, Any] | None, list[dict[str, str]] | None]:
+    from tsunagu.applications import signing
+
+    if signed is None:
+        return _("この手続きは、マイナンバーカードでの電子署名が必要です。"), None, None
+    data = signing.signed_bytes(proc=proc, draft=draft, answers=answers)
+    if hashlib.sha256(data).hexdigest() != signed.data_sha256:
+        return (
+            _("署名した後に申請の内容が変わりました。内容を確認し、もう一度署名してください。"),
+            None,
+            None,
+        )
+    verification = signing.signature_verify(data=data, signed=signed)
+    if not verification.valid:
+        reasons = "".join(str(r.message) for r in verification.reasons)
+        return _("電子署名を確認できませんでした。%(reasons)s") % {"reasons": reasons}, None, None
+    mismatches = signing.applicant_mismatches(
+        verification=verification, proc=proc, answers=answers, resident=resident
+    )
+    return "", verification.as_json(), mismatches
 
 
 def _application_create(
@@ -504,6 +581,18 @@ def _application_create(
     )
     Draft.objects.filter(pk=draft.pk).update(submitted_at=now, updated_at=now)
     draft.submitted_at = now
+    if checked.signed is not None and checked.verification is not None:
+        ApplicationSignature.objects.create(
+            application=app,
+            data_sha256=checked.signed.data_sha256,
+            signature=checked.signed.signature,
+            certificate=checked.signed.certificate_der,
+            intermediates=[d.hex() for d in checked.signed.intermediates_der],
+            verification=checked.verification,
+            mismatches=checked.mismatches or [],
+            valid=bool(checked.verification.get("valid")),
+            signed_at=now,
+        )
     StatusChange.objects.create(application=app, status=Status.SUBMITTED, at=now)
     HandoffOutbox.objects.create(application=app)
     funnel_record(draft=draft, kind=FunnelEvent.Kind.SUBMIT)
@@ -513,7 +602,12 @@ def _application_create(
         request=request,
         obj_type="application",
         obj_id=str(app.pk),
-        summary={"procedure": proc.code, "version": proc.version, "receipt": app.receipt_number},
+        summary={
+            "procedure": proc.code,
+            "version": proc.version,
+            "receipt": app.receipt_number,
+            "signed": checked.signed is not None,
+        },
     )
     app_id = str(app.pk)
     transaction.on_commit(lambda: _enqueue_confirmation(app_id))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("applications/<str:draft_id>/steps/<slug:step_id>/", views.step, name="step"),
     path("applications/<str:draft_id>/attachments/", views.attachments, name="attachments"),
     path("applications/<str:draft_id>/check/", views.check, name="check"),
+    path("applications/<str:draft_id>/sign/", views.sign, name="sign"),
     path("applications/<str:draft_id>/discard/", views.draft_discard, name="discard"),
     path("mypage/", views.mypage, name="mypage"),
     path("mypage/applications/<str:application_id>/", views.application_detail, name="detail"),

@@ -27,9 +27,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tsunagu.accounts.http import ResidentRequest, current_resident
 from tsunagu.accounts.selectors import session_assurance
-from tsunagu.applications import engine, selectors, services
+from tsunagu.applications import engine, selectors, services, signing
 from tsunagu.applications.binding import bind_step, error_list
-from tsunagu.applications.models import WITHDRAWABLE_STATUSES, Draft
+from tsunagu.applications.models import WITHDRAWABLE_STATUSES, ApplicationSignature, Draft
 from tsunagu.applications.render import render_fields
 from tsunagu.core import postal
 from tsunagu.core.uploads import AttachmentError, attachment_prepare
@@ -430,6 +430,28 @@ def check(request: ResidentRequest, draft_id: Any) -> HttpResponse:
                     ),
                 )
             ]
+        elif proc.assurance == Assurance.CARD_SIGNATURE:
+            # Everything is checked first; then the resident signs, and the signing page
+            # submits. The declaration goes with the draft to that page.
+            declared = request.POST.get("declaration") == "yes"
+            confirm = request.POST.get("confirm_duplicate") == "yes"
+            try:
+                services.submission_precheck(
+                    draft=draft,
+                    resident=resident,
+                    assurance=session_assurance(request),
+                    declared=declared,
+                    confirm_duplicate=confirm,
+                    lang=current,
+                )
+            except services.SubmissionRefused as refused:
+                problems = refused.problems
+                duplicate = refused.duplicate
+            else:
+                request.session[f"{SIGN_SESSION}{draft.pk}"] = {"confirm_duplicate": confirm}
+                return HttpResponseRedirect(
+                    reverse("applications:sign", kwargs={"draft_id": draft.pk})
+                )
         else:
             try:
                 submitted = services.application_submit(
@@ -497,6 +519,65 @@ def check(request: ResidentRequest, draft_id: Any) -> HttpResponse:
     )
 
 
+SIGN_SESSION = "tsunagu.sign."
+
+
+@resident_required
+@require_http_methods(["GET", "POST"])
+def sign(request: ResidentRequest, draft_id: Any) -> HttpResponse:
+    """Sign the checked application with the My Number Card, then submit it."""
+    resident = current_resident(request)
+    draft = selectors.draft_get_any_for_resident(resident=resident, draft_id=draft_id)
+    if draft.submitted_at is not None:
+        return HttpResponseRedirect(
+            reverse("applications:done", kwargs={"application_id": draft.application.pk})
+        )
+    proc = services.draft_procedure(draft)
+    pending = request.session.get(f"{SIGN_SESSION}{draft.pk}")
+    if proc.assurance != Assurance.CARD_SIGNATURE or pending is None:
+        return HttpResponseRedirect(_step_url(draft, engine.CHECK))
+    if not _assurance_ok(request, proc):
+        return _login_redirect(request, proc.assurance)
+    plugin = signing.registry.active()
+    error = ""
+    if request.method == "POST" and plugin is not None:
+        try:
+            data = signing.signed_bytes(proc=proc, draft=draft)
+            signed = plugin.sign(resident=resident, data=data, pin=request.POST.get("pin", ""))
+            submitted = services.application_submit(
+                draft=draft,
+                resident=resident,
+                assurance=session_assurance(request),
+                declared=True,
+                confirm_duplicate=bool(pending.get("confirm_duplicate")),
+                request=request,
+                lang=lang(),
+                signed=signed,
+            )
+        except signing.SigningError as err:
+            error = err.message
+        except services.SubmissionRefused as refused:
+            error = " ".join(p.message for p in refused.problems)
+        else:
+            request.session.pop(f"{SIGN_SESSION}{draft.pk}", None)
+            return HttpResponseRedirect(
+                reverse("applications:done", kwargs={"application_id": submitted.application.pk})
+            )
+    return render(
+        request,
+        "applications/sign.html",
+        {
+            "proc": proc,
+            "draft": draft,
+            "plugin": plugin,
+            "error": error,
+            "check_url": _step_url(draft, engine.CHECK),
+            "lang": lang(),
+        },
+        status=400 if error else 200,
+    )
+
+
 @resident_required
 def done(request: ResidentRequest, application_id: Any) -> HttpResponse:
     app = selectors.application_get_for_resident(
@@ -558,6 +639,7 @@ def application_detail(request: ResidentRequest, application_id: Any) -> HttpRes
                 a.label.get(current) for a in proc.attachments if a.id in app.later_attachments
             ],
             "can_withdraw": app.status in WITHDRAWABLE_STATUSES,
+            "signature": ApplicationSignature.objects.filter(application=app).first(),
             "department": department_get(code=proc.department),
             "lang": current,
         },

@@ -1,6 +1,7 @@
-"""A test certificate authority shaped like JPKI's 署名用 hierarchy, generated in memory.
+"""A certificate authority shaped like JPKI's 署名用 hierarchy, for tests and the demo.
 
-Keys are made at test time and never written anywhere. RSA-2048 key generation is slow, so
+Never for production: J-LIS issues the real certificates. Test keys are made at test time
+and never written anywhere; the demo signer (``demo_jpki``) keeps its own under var/. RSA-2048 key generation is slow, so
 ``jpki_test_ca()`` builds the hierarchy once per process and every test shares it:
 
 - ``root``: self-signed root CA (RSA-2048), like J-LIS' 署名用認証局 root;
@@ -138,6 +139,85 @@ def _ca(
     return Issued(builder.sign(signer, hashes.SHA256()), key)
 
 
+def issue_signing_certificate(
+    *,
+    issuer: Issued,
+    key: rsa.RSAPrivateKey,
+    personal: dict[str, str],
+    serial: int,
+    not_before: datetime,
+    not_after: datetime,
+    digital_signature: bool = True,
+    non_repudiation: bool = True,
+    policy: ObjectIdentifier | None = POLICY_SIGN,
+    raw_san: list[x509.GeneralName] | None = None,
+    extra: x509.ExtensionType | None = None,
+) -> Issued:
+    """A signing certificate with the 4情報 as subjectAltName otherName entries."""
+    san: list[x509.GeneralName] = [
+        x509.OtherName(ObjectIdentifier(f"{ARC}.{_OID_SUFFIX[k]}"), utf8_string(v))
+        for k, v in personal.items()
+    ]
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(
+            _name(
+                (NameOID.COUNTRY_NAME, "JP"),
+                (NameOID.LOCALITY_NAME, "Ibaraki-ken"),
+                (NameOID.LOCALITY_NAME, "Hitachinaka-shi"),
+                # The CN of a JPKI certificate is an opaque value, not the name.
+                (NameOID.COMMON_NAME, f"{serial:012d}A"),
+            )
+        )
+        .issuer_name(issuer.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=digital_signature,
+                content_commitment=non_repudiation,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+    )
+    if raw_san is not None or san:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName(raw_san if raw_san is not None else san), False
+        )
+    if policy is not None:
+        builder = builder.add_extension(
+            x509.CertificatePolicies([x509.PolicyInformation(policy, None)]), False
+        )
+    if extra is not None:
+        builder = builder.add_extension(extra, critical=True)
+    return Issued(builder.sign(issuer.key, hashes.SHA256()), key)
+
+
+def make_ca(
+    subject: x509.Name,
+    key: rsa.RSAPrivateKey,
+    issuer: Issued | None,
+    *,
+    not_before: datetime,
+    not_after: datetime,
+) -> Issued:
+    """A CA certificate (self-signed when ``issuer`` is None)."""
+    return _ca(subject, key, issuer, not_before=not_before, not_after=not_after)
+
+
+def ca_name(label: str) -> x509.Name:
+    return _ca_name(label)
+
+
 @dataclass
 class JpkiTestCA:
     root: Issued
@@ -163,56 +243,20 @@ class JpkiTestCA:
         extra: x509.ExtensionType | None = None,
     ) -> Issued:
         """A resident's signing certificate (by default 常陸 花子's, by the issuing CA)."""
-        key = key or self.resident_key
-        issuer = issuer or self.issuing
         self._serial += 1
-        values = HANAKO if personal is None else personal
-        san: list[x509.GeneralName] = [
-            x509.OtherName(ObjectIdentifier(f"{ARC}.{_OID_SUFFIX[k]}"), utf8_string(v))
-            for k, v in values.items()
-        ]
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(
-                _name(
-                    (NameOID.COUNTRY_NAME, "JP"),
-                    (NameOID.LOCALITY_NAME, "Ibaraki-ken"),
-                    (NameOID.LOCALITY_NAME, "Hitachinaka-shi"),
-                    # The CN of a JPKI certificate is an opaque value, not the name.
-                    (NameOID.COMMON_NAME, f"{self._serial:012d}A"),
-                )
-            )
-            .issuer_name(issuer.cert.subject)
-            .public_key(key.public_key())
-            .serial_number(self._serial)
-            .not_valid_before(not_before)
-            .not_valid_after(not_after)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=digital_signature,
-                    content_commitment=non_repudiation,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
+        return issue_signing_certificate(
+            issuer=issuer or self.issuing,
+            key=key or self.resident_key,
+            personal=HANAKO if personal is None else personal,
+            serial=self._serial,
+            not_before=not_before,
+            not_after=not_after,
+            digital_signature=digital_signature,
+            non_repudiation=non_repudiation,
+            policy=policy,
+            raw_san=raw_san,
+            extra=extra,
         )
-        if raw_san is not None or san:
-            builder = builder.add_extension(
-                x509.SubjectAlternativeName(raw_san if raw_san is not None else san), False
-            )
-        if policy is not None:
-            builder = builder.add_extension(
-                x509.CertificatePolicies([x509.PolicyInformation(policy, None)]), False
-            )
-        if extra is not None:
-            builder = builder.add_extension(extra, critical=True)
-        return Issued(builder.sign(issuer.key, hashes.SHA256()), key)
 
     def crl(
         self,

@@ -212,6 +212,14 @@ TSUNAGU_AUTH_PLUGINS = [
     p.strip() for p in os.environ.get("TSUNAGU_AUTH_PLUGINS", "demo").split(",") if p.strip()
 ]
 TSUNAGU_DEMO_AUTH = _env_bool("TSUNAGU_DEMO_AUTH")
+# Electronic signatures: the JPKI 署名用 root certificates to trust (PEM or DER files,
+# comma-separated), a folder of current CRL/ARL files (kept fresh by the city's task),
+# and the signing plugin ("demo" signs with a software card while the demo login is on).
+TSUNAGU_JPKI_TRUST_ANCHORS = [
+    p.strip() for p in os.environ.get("TSUNAGU_JPKI_TRUST_ANCHORS", "").split(",") if p.strip()
+]
+TSUNAGU_JPKI_CRL_DIR = os.environ.get("TSUNAGU_JPKI_CRL_DIR", "")
+TSUNAGU_SIGNING_PLUGIN = os.environ.get("TSUNAGU_SIGNING_PLUGIN", "demo")
 TSUNAGU_UPLOAD_MAX_BYTES = int(os.environ.get("TSUNAGU_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 TSUNAGU_CATALOG_DIR = Path(
     os.environ.get("TSUNAGU_CATALOG_DIR", BASE_DIR / "procedures" / "catalog")
