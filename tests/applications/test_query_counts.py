@@ -25,10 +25,10 @@ FORM_PAGE_QUERIES = 3
 # The submission (the signing page of a signature procedure): session, resident, draft;
 # the checks (attachments, duplicates) before the transaction; in it the draft lock,
 # receipt number, application, draft, signature, status, outbox, funnel and the audit
-# chain; then the session forgets the pending signature.
+# chain.
 # In the steady state (the year's receipt counter exists); the savepoint pair stands for
 # the BEGIN/COMMIT of production.
-SUBMISSION_QUERIES = 21
+SUBMISSION_QUERIES = 18
 
 
 def _ready_draft(client: Client) -> Draft:

@@ -150,3 +150,18 @@ def test_configured_root_is_trusted_and_a_different_person_is_flagged(
     sig = ApplicationSignature.objects.get(application=result.application)
     assert sig.valid
     assert {m["field"] for m in sig.mismatches} >= {"name", "birth_date"}
+
+
+def test_a_change_after_the_declaration_sends_back_to_the_check_page(
+    client: Client, test_catalog: Any
+) -> None:
+    draft = _ready(client)
+    r = client.post(
+        f"/applications/{draft.pk}/steps/applicant/", {"action": "next", "reason": "別の理由"}
+    )
+    assert r.status_code == 302
+    r = client.get(f"/applications/{draft.pk}/sign/")
+    assert r.status_code == 302 and r["Location"] == f"/applications/{draft.pk}/check/"
+    r = client.post(f"/applications/{draft.pk}/sign/", {"pin": "ABC1234"})
+    assert r["Location"] == f"/applications/{draft.pk}/check/"
+    assert Application.objects.count() == 0

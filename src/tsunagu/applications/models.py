@@ -36,6 +36,10 @@ class Draft(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Set when the resident ticked the declaration on the check page of a procedure that is
+    # then signed: the signing page submits only a draft unchanged since.
+    declared_at = models.DateTimeField(null=True, blank=True)
+    confirm_duplicate = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["resident", "submitted_at", "-updated_at"])]

@@ -530,6 +530,21 @@ def submission_precheck(
     )
 
 
+def draft_declare(*, draft: Draft, confirm_duplicate: bool) -> None:
+    """Record the declaration of the check page; the same instant as the last change, so
+    any later change of the draft voids it."""
+    now = timezone.now()
+    Draft.objects.filter(pk=draft.pk).update(
+        declared_at=now, updated_at=now, confirm_duplicate=confirm_duplicate
+    )
+    draft.declared_at = draft.updated_at = now
+    draft.confirm_duplicate = confirm_duplicate
+
+
+def draft_is_declared(*, draft: Draft) -> bool:
+    return draft.declared_at is not None and draft.declared_at >= draft.updated_at
+
+
 def _check_signature(
     *,
     proc: Procedure,

@@ -448,7 +448,7 @@ def check(request: ResidentRequest, draft_id: Any) -> HttpResponse:
                 problems = refused.problems
                 duplicate = refused.duplicate
             else:
-                request.session[f"{SIGN_SESSION}{draft.pk}"] = {"confirm_duplicate": confirm}
+                services.draft_declare(draft=draft, confirm_duplicate=confirm)
                 return HttpResponseRedirect(
                     reverse("applications:sign", kwargs={"draft_id": draft.pk})
                 )
@@ -519,9 +519,6 @@ def check(request: ResidentRequest, draft_id: Any) -> HttpResponse:
     )
 
 
-SIGN_SESSION = "tsunagu.sign."
-
-
 @resident_required
 @require_http_methods(["GET", "POST"])
 def sign(request: ResidentRequest, draft_id: Any) -> HttpResponse:
@@ -533,8 +530,7 @@ def sign(request: ResidentRequest, draft_id: Any) -> HttpResponse:
             reverse("applications:done", kwargs={"application_id": draft.application.pk})
         )
     proc = services.draft_procedure(draft)
-    pending = request.session.get(f"{SIGN_SESSION}{draft.pk}")
-    if proc.assurance != Assurance.CARD_SIGNATURE or pending is None:
+    if proc.assurance != Assurance.CARD_SIGNATURE or not services.draft_is_declared(draft=draft):
         return HttpResponseRedirect(_step_url(draft, engine.CHECK))
     if not _assurance_ok(request, proc):
         return _login_redirect(request, proc.assurance)
@@ -549,7 +545,7 @@ def sign(request: ResidentRequest, draft_id: Any) -> HttpResponse:
                 resident=resident,
                 assurance=session_assurance(request),
                 declared=True,
-                confirm_duplicate=bool(pending.get("confirm_duplicate")),
+                confirm_duplicate=draft.confirm_duplicate,
                 request=request,
                 lang=lang(),
                 signed=signed,
@@ -559,7 +555,6 @@ def sign(request: ResidentRequest, draft_id: Any) -> HttpResponse:
         except services.SubmissionRefused as refused:
             error = " ".join(p.message for p in refused.problems)
         else:
-            request.session.pop(f"{SIGN_SESSION}{draft.pk}", None)
             return HttpResponseRedirect(
                 reverse("applications:done", kwargs={"application_id": submitted.application.pk})
             )
