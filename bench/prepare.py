@@ -405,13 +405,18 @@ def drafts_clone(template: Template, count: int) -> list[str]:
     of a copy point at the template's stored files.
     """
     from django.db import transaction
+    from django.utils import timezone
 
     from tsunagu.applications.models import Attachment, Draft
 
     tpl = Draft.objects.get(pk=template.draft_id)
     files = list(tpl.attachments.all())
+    # Declared on the check page (as after 申請する): the signing page submits them.
+    declared = timezone.now()
     copies = [
         Draft(
+            declared_at=declared,
+            confirm_duplicate=True,
             resident_id=tpl.resident_id,
             procedure_code=tpl.procedure_code,
             procedure_version=tpl.procedure_version,
@@ -425,6 +430,8 @@ def drafts_clone(template: Template, count: int) -> list[str]:
     ]
     with transaction.atomic():
         Draft.objects.bulk_create(copies, batch_size=500)
+        # auto_now set updated_at after declared_at: align them (declared, then unchanged).
+        Draft.objects.filter(pk__in=[c.pk for c in copies]).update(updated_at=declared)
         Attachment.objects.bulk_create(
             [
                 Attachment(
@@ -446,18 +453,13 @@ def drafts_clone(template: Template, count: int) -> list[str]:
     return [str(c.pk) for c in copies]
 
 
+SIGN_PIN = "ABC1234"
+
+
 def submit_body(version: int, csrf_token: str) -> str:
-    """The form of 申請する on the check page (declaration ticked)."""
-    return urlencode(
-        {
-            "version": str(version),
-            "declaration": "yes",
-            # After the first submission of a resident the page warns of an earlier
-            # application of the same procedure; the resident confirms.
-            "confirm_duplicate": "yes",
-            "csrfmiddlewaretoken": csrf_token,
-        }
-    )
+    """The form of 署名して申請する on the signing page (児童手当 認定請求 is signed with the
+    card): the check page's declaration is already on the cloned drafts."""
+    return urlencode({"pin": SIGN_PIN, "csrfmiddlewaretoken": csrf_token})
 
 
 def request_lines(rows: Iterable[tuple[str, str, str, str]]) -> str:
@@ -495,13 +497,8 @@ def query_counts(browser: Browser, template: Template, spare: list[str]) -> dict
     for draft_id in spare:
         with CaptureQueriesContext(connection) as submit:
             r = client.post(
-                f"/applications/{draft_id}/check/",
-                {
-                    "version": str(template.version),
-                    "declaration": "yes",
-                    "confirm_duplicate": "yes",
-                    "csrfmiddlewaretoken": browser.csrf_token,
-                },
+                f"/applications/{draft_id}/sign/",
+                {"pin": SIGN_PIN, "csrfmiddlewaretoken": browser.csrf_token},
             )
         if r.status_code != 302 or "/done/" not in r["Location"]:
             raise RuntimeError(f"submission in-process: HTTP {r.status_code}")

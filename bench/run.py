@@ -421,7 +421,7 @@ def run(cfg: Config, var_dir: Path) -> dict[str, Any]:
                 s = owner[k % len(browsers)]
                 draft_id = ids[s].pop()
                 body = prepare.submit_body(templates[s].version, b.csrf_token)
-                rows.append(("POST", f"/applications/{draft_id}/check/", b.cookie_header, body))
+                rows.append(("POST", f"/applications/{draft_id}/sign/", b.cookie_header, body))
             path.write_text(prepare.request_lines(rows))
             return path
 
@@ -443,7 +443,7 @@ def run(cfg: Config, var_dir: Path) -> dict[str, Any]:
         connections.close_all()
         submit = scenario(
             "submission",
-            "submission POST /check/ (2 children)",
+            "submission POST /sign/ (2 children, signed)",
             server,
             cfg,
             "once",

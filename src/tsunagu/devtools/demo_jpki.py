@@ -147,9 +147,17 @@ def jpki_date_of_birth(day: dt.date) -> str:
 def demo_card(folder: Path, *, card_id: str, personal: dict[str, str]) -> Issued:
     """The software signing card of one resident, reissued when their 4情報 changed."""
     safe = re.sub(r"[^A-Za-z0-9_-]", "_", card_id)
+    cached = _cards.get((folder, safe))
+    if cached is not None and cached[0] == personal:
+        return cached[1]  # loading an RSA key from disk costs tens of milliseconds
     _root, issuing = demo_ca(folder)
     with _locked(folder):
-        return _demo_card(folder, safe, personal, issuing)
+        card = _demo_card(folder, safe, personal, issuing)
+    _cards[(folder, safe)] = (dict(personal), card)
+    return card
+
+
+_cards: dict[tuple[Path, str], tuple[dict[str, str], Issued]] = {}
 
 
 def _demo_card(folder: Path, safe: str, personal: dict[str, str], issuing: Issued) -> Issued:
