@@ -11,6 +11,10 @@ WORKERS ?= 2
 # Python threads per granian worker: a few keep the GIL and SQLite's write lock from
 # being passed around dozens of threads (measured with make bench).
 THREADS ?= 4
+# TSUNAGU_DEV_OIDC=1 make run: also start the local OpenID provider shaped like the
+# Digital Agency's デジタル認証アプリ, and log in through it (no card needed).
+DEV_OIDC_PORT ?= 8765
+DEV_OIDC_PATH ?= /api/realms/main
 export TSUNAGU_VAR_DIR ?= $(CURDIR)/var
 
 .PHONY: run test setup browser bench lint typecheck check messages clean
@@ -45,6 +49,18 @@ run: setup
 	$(BIN)/tsunagu collectstatic --no-input --verbosity 0
 	@$(BIN)/tsunagu demo banner --url http://$(HOST):$(PORT)/
 	@trap 'kill 0' EXIT INT TERM; \
+	  if [ "$(TSUNAGU_DEV_OIDC)" = "1" ]; then \
+	    echo "  開発用 OpenID プロバイダ（デジタル認証アプリの代わり）: http://127.0.0.1:$(DEV_OIDC_PORT)$(DEV_OIDC_PATH)"; \
+	    $(PY) -m tsunagu.devtools.oidc_provider --host 127.0.0.1 --port $(DEV_OIDC_PORT) \
+	      --issuer-path $(DEV_OIDC_PATH) --client-id RP00000001 \
+	      --redirect-uri http://$(HOST):$(PORT)/login/digital-auth-app/callback/ \
+	      --client-jwks-url http://$(HOST):$(PORT)/oidc/jwks.json \
+	      --state-file var/dev-oidc-provider.json > /dev/null & \
+	    export TSUNAGU_DAA_ISSUER=http://127.0.0.1:$(DEV_OIDC_PORT)$(DEV_OIDC_PATH) \
+	      TSUNAGU_DAA_CLIENT_ID=RP00000001 TSUNAGU_DAA_SIGN=1 \
+	      TSUNAGU_DAA_REDIRECT_URI=http://$(HOST):$(PORT)/login/digital-auth-app/callback/ \
+	      TSUNAGU_AUTH_PLUGINS=digital-auth-app,demo; \
+	  fi; \
 	  TSUNAGU_DEMO_AUTH=1 $(BIN)/tsunagu db_worker --verbosity 1 & \
 	  TSUNAGU_DEMO_AUTH=1 $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
 	    --workers $(WORKERS) --blocking-threads $(THREADS) --static-path-route /static --static-path-mount var/static \
