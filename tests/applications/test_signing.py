@@ -165,3 +165,14 @@ def test_a_change_after_the_declaration_sends_back_to_the_check_page(
     r = client.post(f"/applications/{draft.pk}/sign/", {"pin": "ABC1234"})
     assert r["Location"] == f"/applications/{draft.pk}/check/"
     assert Application.objects.count() == 0
+
+
+def test_the_back_office_receives_the_verified_signer(client: Client, test_catalog: Any) -> None:
+    from tsunagu.applications.selectors import application_for_handoff
+
+    draft = _ready(client)
+    client.post(f"/applications/{draft.pk}/sign/", {"pin": "ABC1234"})
+    payload = application_for_handoff(application_id=Application.objects.get().pk)
+    assert payload["signature"]["valid"] is True
+    assert payload["signature"]["signer"]["name"] == "常陸　花子"
+    assert payload["signature"]["mismatches"] == []

@@ -14,6 +14,7 @@ from tsunagu.accounts.models import Resident
 from tsunagu.applications.models import (
     OPEN_STATUSES,
     Application,
+    ApplicationSignature,
     Attachment,
     Draft,
     HandoffOutbox,
@@ -147,4 +148,20 @@ def application_for_handoff(*, application_id: object) -> dict[str, Any]:
             for a in app.draft.attachments.all()
         ],
         "later_attachments": app.later_attachments,
+        "signature": _signature_summary(app),
+    }
+
+
+def _signature_summary(app: Application) -> dict[str, Any] | None:
+    """The verified signer for staff: who signed, whether it verified, what differs."""
+    sig = ApplicationSignature.objects.filter(application=app).first()
+    if sig is None:
+        return None
+    return {
+        "valid": sig.valid,
+        "signed_at": sig.signed_at.isoformat(),
+        "signer": sig.verification.get("signer"),
+        "certificate": sig.verification.get("certificate"),
+        "mismatches": sig.mismatches,
+        "data_sha256": sig.data_sha256,
     }

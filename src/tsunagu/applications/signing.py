@@ -166,7 +166,8 @@ class DemoSigning(SigningPlugin):
 def trust_store() -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]]:
     """The configured JPKI trust anchors and CRLs, plus those of the active plugin."""
     anchors = jpki.load_trust_anchors(settings.TSUNAGU_JPKI_TRUST_ANCHORS)
-    crls = jpki.crl_load_dir(settings.TSUNAGU_JPKI_CRL_DIR) if settings.TSUNAGU_JPKI_CRL_DIR else []
+    crl_dir = Path(settings.TSUNAGU_JPKI_CRL_DIR) if settings.TSUNAGU_JPKI_CRL_DIR else None
+    crls = jpki.crl_load_dir(crl_dir) if crl_dir is not None and crl_dir.is_dir() else []
     plugin = registry.active()
     if plugin is not None:
         extra_anchors, extra_crls = plugin.trust()

@@ -42,3 +42,11 @@ def send_submission_email(application_id: str) -> bool:
         recipient_list=[app.resident.email],
     )
     return True
+
+
+@task()
+def crl_refresh_task() -> list[str]:
+    """Refresh the JPKI revocation lists (see ``applications.crl``); returns problems."""
+    from tsunagu.applications.crl import crl_refresh
+
+    return crl_refresh()

@@ -218,7 +218,10 @@ TSUNAGU_DEMO_AUTH = _env_bool("TSUNAGU_DEMO_AUTH")
 TSUNAGU_JPKI_TRUST_ANCHORS = [
     p.strip() for p in os.environ.get("TSUNAGU_JPKI_TRUST_ANCHORS", "").split(",") if p.strip()
 ]
-TSUNAGU_JPKI_CRL_DIR = os.environ.get("TSUNAGU_JPKI_CRL_DIR", "")
+TSUNAGU_JPKI_CRL_DIR = os.environ.get("TSUNAGU_JPKI_CRL_DIR", str(VAR_DIR / "jpki-crl"))
+TSUNAGU_JPKI_CRL_SOURCES = [
+    s.strip() for s in os.environ.get("TSUNAGU_JPKI_CRL_SOURCES", "").split(",") if s.strip()
+]
 TSUNAGU_SIGNING_PLUGIN = os.environ.get("TSUNAGU_SIGNING_PLUGIN", "demo")
 TSUNAGU_UPLOAD_MAX_BYTES = int(os.environ.get("TSUNAGU_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 TSUNAGU_CATALOG_DIR = Path(
