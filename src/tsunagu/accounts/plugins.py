@@ -8,6 +8,7 @@ finds or creates the resident and logs them in. Tests build their own ``Registry
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -39,7 +40,7 @@ class Identity:
     verified: tuple[str, ...] = field(default_factory=tuple)
 
 
-class AuthPlugin:
+class AuthPlugin(ABC):
     """Base class. ``start`` begins a login; the plugin's own views finish it."""
 
     id: ClassVar[str]
@@ -55,8 +56,9 @@ class AuthPlugin:
     def enabled(self) -> bool:
         return True
 
+    @abstractmethod
     def start(self, request: HttpRequest, next_url: str) -> HttpResponse:
-        raise NotImplementedError  # pragma: no cover - every plugin overrides it
+        """Begin a login; ``next_url`` is where the resident goes afterwards."""
 
 
 class Registry:
