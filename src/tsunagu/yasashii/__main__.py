@@ -1,0 +1,7 @@
+"""Entry point of ``python -m tsunagu.yasashii``."""
+
+import sys
+
+from tsunagu.yasashii.cli import main
+
+sys.exit(main())

@@ -1,0 +1,196 @@
+"""Sentence analysis: splitting, each detected feature, and the readability bands."""
+
+from __future__ import annotations
+
+import pytest
+
+from tsunagu.yasashii import analyze, band
+from tsunagu.yasashii.analysis import readability, split_sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", []),
+        ("   \n\n", []),
+        ("駅へ行きます。", ["駅へ行きます。"]),
+        ("雨です。風です。", ["雨です。", "風です。"]),
+        ("本当？はい！そうです", ["本当？", "はい！", "そうです"]),
+        ("えっ！？本当", ["えっ！？", "本当"]),
+        ("一行目\n二行目", ["一行目", "二行目"]),
+        ("一行目\r\n\r\n二行目。", ["一行目", "二行目。"]),
+        ("「はい。」と言いました。次です。", ["「はい。」と言いました。", "次です。"]),
+        ("『注意。危険。』の看板", ["『注意。危険。』の看板"]),
+        ("（午後３時まで。）来てください。", ["（午後３時まで。）来てください。"]),
+        ("  前後の空白。  ", ["前後の空白。"]),
+        ("Stop! Go?", ["Stop!", "Go?"]),
+    ],
+)
+def test_split_sentences(text: str, expected: list[str]) -> None:
+    assert [s for _, s in split_sentences(text)] == expected
+
+
+def test_split_sentences_offsets_point_into_the_text() -> None:
+    text = "  雨です。\n「はい。」と言う。"
+    for start, sentence in split_sentences(text):
+        assert text[start : start + len(sentence)] == sentence
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("受付は９時から開始いたします。", ["いたします"]),
+        ("心よりお礼申し上げます。", ["申し上げ"]),
+        ("申請書にご記入ください。", ["ご記入ください", "ください"]),
+        ("市長がお話しになります。", ["お話しになり"]),
+        ("窓口にいらっしゃいます。", ["いらっしゃ"]),
+        ("資料を拝見しました。", ["拝見"]),
+        ("ご覧ください。", ["ご覧", "ください"]),
+        ("書類を出してください。", ["ください"]),
+        ("書類を出します。", []),
+        ("ご飯を食べます。", []),
+    ],
+)
+def test_honorifics(text: str, found: list[str]) -> None:
+    (sentence,) = analyze(text).sentences
+    assert [f.text for f in sentence.honorifics] == found
+    assert all(f.kind in ("尊敬語", "謙譲語") for f in sentence.honorifics)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("申請できないわけではない。", ["ないわけではない"]),
+        ("申請できないわけではありません。", ["ないわけではありません"]),
+        ("行けなくはない。", ["なくはない"]),
+        ("分からなくもない。", ["なくもない"]),
+        ("間に合わないことはありません。", ["ないことはありません"]),
+        ("雨が降らないとは限りません。", ["ないとは限りません"]),
+        ("中止せざるを得ない。", ["ざるを得ない"]),
+        ("申請できません。", []),
+        ("ないものはないです。", []),
+    ],
+)
+def test_double_negatives(text: str, found: list[str]) -> None:
+    (sentence,) = analyze(text).sentences
+    assert [f.text for f in sentence.double_negatives] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("書類は市役所で受理されました。", ["受理され"]),
+        ("住民税が課されます。", ["課され"]),
+        ("警報が発表されました。", ["発表され"]),
+        ("名前を呼ばれました。", ["呼ばれ"]),
+        ("先生に褒められた。", ["褒められ"]),
+        ("市が書類を受理しました。", []),
+        ("名前を呼びました。", []),
+    ],
+)
+def test_passives(text: str, found: list[str]) -> None:
+    (sentence,) = analyze(text).sentences
+    assert [f.text for f in sentence.passives] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (
+            "コミュニティセンターでワークショップを開催します。",
+            ["コミュニティセンター", "ワークショップ"],
+        ),
+        ("ハザードマップを確認してください。", ["ハザードマップ"]),
+        ("ごみを出します。", []),
+        ("ア。", []),
+    ],
+)
+def test_loanwords(text: str, found: list[str]) -> None:
+    (sentence,) = analyze(text).sentences
+    assert list(sentence.loanwords) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "longest", "runs"),
+    [
+        ("駅へ行きます。", 1, []),
+        ("避難指示を出します。", 4, []),
+        ("指定緊急避難場所へ行く。", 8, ["指定緊急避難場所"]),
+        ("固定資産税納税通知書と国民健康保険税。", 10, ["固定資産税納税通知書", "国民健康保険税"]),
+        ("ひらがなだけ。", 0, []),
+    ],
+)
+def test_kanji_runs(text: str, longest: int, runs: list[str]) -> None:
+    (sentence,) = analyze(text).sentences
+    assert sentence.longest_kanji_run == longest
+    assert list(sentence.long_kanji_runs) == runs
+
+
+def test_length_and_kanji_ratio() -> None:
+    (sentence,) = analyze("漢字かな。").sentences
+    assert sentence.length == 5
+    assert sentence.kanji_ratio == 0.4
+
+
+HARD = (
+    "本市においては、災害対策基本法第六十条の規定に基づき、当該区域の居住者等に対し"
+    "避難指示を発令いたしましたので、速やかに指定緊急避難場所へ避難されるようお願い申し上げます。"
+)
+HARD_TAX = (
+    "固定資産税納税通知書に記載された納期限までに納付されない場合には、"
+    "延滞金が加算されることがありますので、ご留意ください。"
+)
+EASY = "あしたは 雨です。かさを もって いきましょう。"
+EASY_TSUNAMI = "つなみが 来ます。すぐに 高い ところへ にげて ください。"
+
+
+@pytest.mark.parametrize("text", [HARD, HARD_TAX])
+def test_official_prose_scores_as_advanced(text: str) -> None:
+    assert analyze(text).band in ("上級後半", "上級前半")
+
+
+@pytest.mark.parametrize("text", [EASY, EASY_TSUNAMI])
+def test_easy_japanese_scores_at_least_intermediate(text: str) -> None:
+    assert analyze(text).band in ("中級前半", "初級後半", "初級前半")
+
+
+@pytest.mark.parametrize(("hard", "easy"), [(HARD, EASY_TSUNAMI), (HARD_TAX, EASY)])
+def test_hard_sentence_scores_harder_than_its_easy_version(hard: str, easy: str) -> None:
+    assert analyze(hard).score + 2 < analyze(easy).score
+
+
+@pytest.mark.parametrize(
+    ("score", "expected"),
+    [
+        (-3.0, "上級後半"),
+        (0.5, "上級後半"),
+        (1.4, "上級後半"),
+        (1.5, "上級前半"),
+        (2.5, "中級後半"),
+        (3.5, "中級前半"),
+        (4.5, "初級後半"),
+        (5.4, "初級後半"),
+        (5.5, "初級前半"),
+        (9.0, "初級前半"),
+    ],
+)
+def test_band(score: float, expected: str) -> None:
+    assert band(score) == expected
+
+
+def test_readability_formula_on_known_counts() -> None:
+    from tsunagu.yasashii.analysis import WordCounts
+
+    # 10 words in 2 sentences: 20 % 漢語, 50 % 和語, 10 % verbs, 10 % auxiliaries.
+    counts = WordCounts(words=10, kango=2, wago=5, verbs=1, fifth=1)
+    expected = 11.724 - 0.056 * 5 - 0.126 * 20 - 0.042 * 50 - 0.145 * 10 - 0.044 * 10
+    assert readability(counts, 2) == pytest.approx(expected, abs=1e-3)
+
+
+def test_report_to_dict_is_json_ready() -> None:
+    import json
+
+    data = analyze("ご記入ください。受理されました。").to_dict()
+    text = json.dumps(data, ensure_ascii=False)
+    assert "ご記入ください" in text
+    assert data["sentences"][1]["passives"][0]["text"] == "受理され"
