@@ -1,0 +1,119 @@
+"""Furigana: labelled readings, okurigana, escaping, grades, and text preservation."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.yasashii.readings import READINGS
+from tsunagu.yasashii import analyze, ruby
+
+_RT = re.compile(r"<rt>.*?</rt>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(markup: str) -> str:
+    """What a reader without ruby support sees: the text with the readings removed."""
+    return html.unescape(_TAG.sub("", _RT.sub("", markup)))
+
+
+def test_the_labelled_list_is_large_enough() -> None:
+    assert len(READINGS) >= 60
+    places = {"勝田", "那珂湊", "阿字ヶ浦", "馬渡", "東石川", "佐和", "高野", "平磯"}
+    assert places <= {kanji for _, kanji, _ in READINGS}
+
+
+@pytest.mark.parametrize(("text", "kanji", "reading"), READINGS)
+def test_reading(text: str, kanji: str, reading: str) -> None:
+    assert f"<ruby>{kanji}<rt>{reading}</rt></ruby>" in ruby(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("会議を行って", "<ruby>会議<rt>かいぎ</rt></ruby>を<ruby>行<rt>おこな</rt></ruby>って"),
+        ("学校へ行って", "<ruby>学校<rt>がっこう</rt></ruby>へ<ruby>行<rt>い</rt></ruby>って"),
+        ("お申し込み", "お<ruby>申<rt>もう</rt></ruby>し<ruby>込<rt>こ</rt></ruby>み"),
+        ("ひらがな", "ひらがな"),
+        ("カタカナ", "カタカナ"),
+        ("3月", "3<ruby>月<rt>がつ</rt></ruby>"),
+        ("", ""),
+    ],
+)
+def test_okurigana_stay_outside_the_ruby(text: str, expected: str) -> None:
+    assert ruby(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("A & B", "A &amp; B"),
+        ('"引用"', "&quot;<ruby>引用<rt>いんよう</rt></ruby>&quot;"),
+        ("'", "&#x27;"),
+        ("<ruby>字</ruby>", "&lt;ruby&gt;<ruby>字<rt>じ</rt></ruby>&lt;/ruby&gt;"),
+        ("&amp;", "&amp;amp;"),
+    ],
+)
+def test_everything_is_escaped(text: str, expected: str) -> None:
+    assert ruby(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "min_grade", "expected"),
+    [
+        # 学 and 校 are grade 1, 行 is grade 2, 勉 and 強 later.
+        ("学校へ行く", 2, "学校へ<ruby>行<rt>い</rt></ruby>く"),
+        ("学校へ行く", 3, "学校へ行く"),
+        ("学校へ行く", 1, "<ruby>学校<rt>がっこう</rt></ruby>へ<ruby>行<rt>い</rt></ruby>く"),
+        ("避難", 3, "<ruby>避難<rt>ひなん</rt></ruby>"),
+    ],
+)
+def test_min_grade(text: str, min_grade: int, expected: str) -> None:
+    assert ruby(text, min_grade=min_grade) == expected
+
+
+@pytest.mark.parametrize("min_grade", [0, 4, 7])
+def test_min_grade_outside_the_shipped_table_is_refused(min_grade: int) -> None:
+    with pytest.raises(ValueError, match="min_grade"):
+        ruby("字", min_grade=min_grade)
+
+
+NAUGHTY = [
+    "\x00\x01\x7f",
+    "\ufeff先頭",
+    "𠮷野家",
+    "👨‍👩‍👧‍👦と漢字",
+    "ｶﾀｶﾅ半角",
+    "々々々",
+    "ヶヶ",
+    "漢" * 10_000,
+    "。" * 500,
+    "a\u0301\u0308",
+    "\u202e逆向き",
+    "行って\n\n\t額",
+]
+
+
+@pytest.mark.parametrize("text", NAUGHTY)
+def test_naughty_strings_keep_their_text(text: str) -> None:
+    assert plain_text(ruby(text)) == text
+    analyze(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text())
+def test_ruby_keeps_the_text_and_analyze_never_raises(text: str) -> None:
+    assert plain_text(ruby(text)) == text
+    report = analyze(text)
+    assert all(text[s.start : s.start + s.length] == s.text for s in report.sentences)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.sampled_from("漢字行額勝田那珂湊ヶ々かなカナー。！？「」<>&\n ")))
+def test_ruby_on_japanese_like_text(text: str) -> None:
+    assert plain_text(ruby(text)) == text
