@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
-import jaconv
 from sudachipy import (  # type: ignore[import-untyped]  # ships a .pyi but no py.typed
     Dictionary,
     SplitMode,
@@ -26,8 +25,10 @@ _dictionary: Dictionary | None = None
 _local = threading.local()
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+_HIRAGANA = str.maketrans({chr(k): chr(k - 0x60) for k in range(ord("ァ"), ord("ヶ") + 1)})
+
+
+class Token(NamedTuple):
     """One morpheme: the slice of the input it covers and what the dictionary says."""
 
     surface: str
@@ -35,7 +36,6 @@ class Token:
     pos: tuple[str, ...]
     reading: str  # hiragana
     dictionary_form: str
-    normalized_form: str
 
 
 def dictionary() -> Dictionary:
@@ -69,25 +69,28 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
         start = end
 
 
-def tokenize(text: str) -> list[Token]:
-    """Split ``text`` into morphemes; their surfaces concatenate back to ``text``."""
+def tokenize(text: str, base: int = 0) -> list[Token]:
+    """Split ``text`` into morphemes; their surfaces concatenate back to ``text``.
+
+    ``base`` is added to every start offset (for a slice of a longer text).
+    """
     tok = _tokenizer()
     tokens: list[Token] = []
+    append = tokens.append
     for offset, chunk in _chunks(text):
+        offset += base
         for m in tok.tokenize(chunk):
             surface = m.surface()
-            if not surface:
-                continue
-            tokens.append(
-                Token(
-                    surface=surface,
-                    start=offset + m.begin(),
-                    pos=tuple(m.part_of_speech()),
-                    reading=jaconv.kata2hira(m.reading_form()),
-                    dictionary_form=m.dictionary_form(),
-                    normalized_form=m.normalized_form(),
+            if surface:
+                append(
+                    Token(
+                        surface,
+                        offset + m.begin(),
+                        m.part_of_speech(),
+                        m.reading_form().translate(_HIRAGANA),
+                        m.dictionary_form(),
+                    )
                 )
-            )
     return tokens
 
 

@@ -279,7 +279,10 @@ def _sentence(text: str, start: int, toks: list[Token]) -> SentenceReport:
         dict.fromkeys(
             t.surface
             for t in toks
-            if _origin(t) == "外" and len(t.surface) >= 2 and t.pos[0] != "補助記号"
+            if len(t.surface) >= 2
+            and t.pos[0] != "補助記号"
+            and _KATAKANA_WORD.fullmatch(t.surface)
+            and t.pos[1] != "固有名詞"
         )
     )
     return SentenceReport(
@@ -306,15 +309,19 @@ def analyze(text: str) -> Report:
     '初級前半'
     """
     sentences = split_sentences(text)
+    # One tokenization of the whole text (fewer SudachiPy calls), then grouped by sentence.
+    all_tokens = tokens(text)
     reports: list[SentenceReport] = []
+    i = 0
     for start, sentence in sentences:
-        reports.append(_sentence(sentence, start, [_shift(t, start) for t in tokens(sentence)]))
+        end = start + len(sentence)
+        while i < len(all_tokens) and all_tokens[i].start < start:
+            i += 1
+        j = i
+        while j < len(all_tokens) and all_tokens[j].start < end:
+            j += 1
+        reports.append(_sentence(sentence, start, all_tokens[i:j]))
+        i = j
     total = sum((r.counts for r in reports), WordCounts())
     score = readability(total, len(reports))
     return Report(sentences=tuple(reports), score=score, band=band(score), counts=total)
-
-
-def _shift(t: Token, offset: int) -> Token:
-    return Token(
-        t.surface, t.start + offset, t.pos, t.reading, t.dictionary_form, t.normalized_form
-    )

@@ -95,14 +95,12 @@ def _apply_context(tokens: list[Token], text: str) -> list[Token]:
     rules = context_readings()
     out: list[Token] = []
     for t in tokens:
-        for rule in rules.get(t.surface, ()):
+        for rule in rules.get(t.surface, ()) if t.surface in rules else ():
             end = t.start + len(t.surface)
             if any(text.startswith(b, end) for b in rule.before) or any(
                 text.endswith(a, 0, t.start) for a in rule.after
             ):
-                t = Token(
-                    t.surface, t.start, t.pos, rule.reading, t.dictionary_form, t.normalized_form
-                )
+                t = t._replace(reading=rule.reading)
                 break
         out.append(t)
     return out
@@ -120,24 +118,14 @@ def tokens(text: str) -> list[Token]:
 
     def plain(segment_start: int, segment_end: int) -> None:
         if segment_end > segment_start:
-            for t in tokenize(text[segment_start:segment_end]):
-                result.append(
-                    Token(
-                        t.surface,
-                        segment_start + t.start,
-                        t.pos,
-                        t.reading,
-                        t.dictionary_form,
-                        t.normalized_form,
-                    )
-                )
+            result.extend(tokenize(text[segment_start:segment_end], segment_start))
 
     if regex is not None:
         for m in regex.finditer(text):
             plain(pos, m.start())
             word = m.group()
             reading = city_dictionary()[word]
-            result.append(Token(word, m.start(), CITY_POS, reading, word, word))
+            result.append(Token(word, m.start(), CITY_POS, reading, word))
             pos = m.end()
     plain(pos, len(text))
     return _apply_context(result, text)
