@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "tsunagu.procedures",
     "tsunagu.accounts",
     "tsunagu.applications",
+    "tsunagu.casework",
     "tsunagu.portal",
 ]
 

@@ -1,0 +1,103 @@
+"""The hand-off: the only door from the front office into the back office.
+
+The back office *pulls*: it reads new submissions from the front office's outbox through
+``applications.selectors`` and marks them taken through ``applications.services``; the
+front office never imports this app. Locally that is a function over one database; when the
+two sides are separate deployments the same two calls become an authenticated pull API, and
+nothing here but those two calls changes.
+
+Taking is idempotent: one submission, one case. ``Case.application_id`` is unique, the case
+is created with ``get_or_create`` inside the same transaction that marks the outbox record
+taken, so a second worker racing for the same record (or a retry after a crash) finds the
+existing case instead of creating another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import structlog
+from django.db import transaction
+from django.utils import timezone
+
+from tsunagu.applications.selectors import application_for_handoff, handoff_pending
+from tsunagu.applications.services import handoff_mark_taken
+from tsunagu.audit.services import audit_record
+from tsunagu.casework import workdays
+from tsunagu.casework.models import Case, CaseStatus, CaseStatusChange
+from tsunagu.procedures.selectors import procedure_version_get
+
+log = structlog.get_logger(__name__)
+
+
+def handoff_take_pending(*, limit: int = 100) -> list[Case]:
+    """Turn up to ``limit`` untaken submissions into cases, oldest first; return the cases
+    created now (records another worker already took are skipped silently).
+
+    >>> [c.receipt_number for c in handoff_take_pending()]  # doctest: +SKIP
+    ['R8-000123']
+    """
+    ids = [row.application_id for row in handoff_pending(limit=limit)]
+    created: list[Case] = []
+    for application_id in ids:
+        case, new = handoff_take_one(application_id=application_id)
+        if new:
+            created.append(case)
+    return created
+
+
+def handoff_take_one(*, application_id: Any) -> tuple[Case, bool]:
+    """Create the case of one submission (or find it) and mark its outbox record taken.
+
+    Returns the case and whether it was created by this call.
+    """
+    payload = application_for_handoff(application_id=application_id)
+    proc = procedure_version_get(
+        code=payload["procedure_code"], version=payload["procedure_version"]
+    )
+    submitted_at = dt.datetime.fromisoformat(payload["submitted_at"])
+    received_on = timezone.localdate(submitted_at)
+    due = (
+        workdays.due_date(received_on, proc.processing_days)
+        if proc.processing_days is not None
+        else None
+    )
+    with transaction.atomic():
+        case, created = Case.objects.get_or_create(
+            application_id=uuid.UUID(payload["id"]),
+            defaults={
+                "receipt_number": payload["receipt_number"],
+                "procedure_code": payload["procedure_code"],
+                "procedure_version": payload["procedure_version"],
+                "department": proc.department,
+                "channel": payload.get("channel", "online"),
+                "submitted_at": submitted_at,
+                "processing_days": proc.processing_days,
+                "due_date": due,
+                "submitted": payload,
+            },
+        )
+        handoff_mark_taken(application_id=application_id)
+        if created:
+            CaseStatusChange.objects.create(
+                case=case,
+                actor=None,
+                at=timezone.now(),
+                from_status="",
+                to_status=CaseStatus.RECEIVED,
+            )
+            audit_record(
+                action="case.create",
+                obj_type="case",
+                obj_id=case.pk,
+                summary={
+                    "application": str(case.application_id),
+                    "receipt_number": case.receipt_number,
+                    "procedure": case.procedure_code,
+                },
+            )
+    if created:
+        log.info("case.created", case=str(case.pk), receipt_number=case.receipt_number)
+    return case, created
