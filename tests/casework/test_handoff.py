@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import threading
 from collections.abc import Callable
 from io import StringIO
@@ -12,7 +13,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
-from tests.applications.test_flow import fill_all, start
+from tests.applications.test_flow import VALID_MY_NUMBER, fill_all, start
 from tests.audit.helpers import run_in_threads
 from tests.conftest import login_as
 from tsunagu.accounts.models import Resident
@@ -54,6 +55,8 @@ def test_a_real_submission_becomes_one_case(
     assert case.submitted == application_for_handoff(application_id=app.pk)
     assert case.submitted["answers"]["children"][1]["child_birth"] == "2023-06-01"
     assert [a["slot"] for a in case.submitted["attachments"]] == ["bankbook"]
+    # 個人番号 stays encrypted in the frozen copy, as in the application.
+    assert VALID_MY_NUMBER not in json.dumps(case.submitted)
     assert list(case.history.values_list("from_status", "to_status")) == [("", "received")]
     assert HandoffOutbox.objects.get(application=app).taken_at is not None
     event = AuditEvent.objects.get(action="case.create")
@@ -87,6 +90,19 @@ def test_limit_takes_the_oldest_first(resident: Resident, test_catalog: Any) -> 
 
     assert [c.application_id for c in taken] == [apps[0].pk, apps[1].pk]
     assert HandoffOutbox.objects.filter(taken_at__isnull=True).get().application_id == apps[2].pk
+
+
+def test_a_submission_that_cannot_be_taken_does_not_block_the_others(
+    resident: Resident, test_catalog: Any
+) -> None:
+    broken = make_submission(resident, procedure_code="no-such-procedure")
+    good = make_submission(resident)
+
+    taken = handoff_take_pending()
+
+    assert [c.application_id for c in taken] == [good.pk]
+    assert HandoffOutbox.objects.get(taken_at__isnull=True).application_id == broken.pk
+    assert not Case.objects.filter(application_id=broken.pk).exists()
 
 
 def test_the_submitted_payload_cannot_be_changed(resident: Resident, test_catalog: Any) -> None:

@@ -27,7 +27,7 @@ from tsunagu.applications.services import handoff_mark_taken
 from tsunagu.audit.services import audit_record
 from tsunagu.casework import workdays
 from tsunagu.casework.models import Case, CaseStatus, CaseStatusChange
-from tsunagu.procedures.selectors import procedure_version_get
+from tsunagu.procedures.selectors import ProcedureNotFound, procedure_version_get
 
 log = structlog.get_logger(__name__)
 
@@ -42,7 +42,13 @@ def handoff_take_pending(*, limit: int = 100) -> list[Case]:
     ids = [row.application_id for row in handoff_pending(limit=limit)]
     created: list[Case] = []
     for application_id in ids:
-        case, new = handoff_take_one(application_id=application_id)
+        try:
+            case, new = handoff_take_one(application_id=application_id)
+        except ProcedureNotFound:
+            # One record that cannot be taken (its definition is gone) must not block the
+            # others; it stays in the outbox, is logged every round and taken once fixed.
+            log.error("case.handoff_failed", application=str(application_id), exc_info=True)
+            continue
         if new:
             created.append(case)
     return created

@@ -35,7 +35,8 @@ def case_list_for_department(
     """
     today = today or timezone.localdate()
     soon = workdays.add_working_days(today, DUE_SOON_WORKING_DAYS)
-    open_q = Q(status__in=OPEN_CASE_STATUSES)
+    # "due_date IS NOT NULL" keeps the flags false (not NULL) for cases without a deadline.
+    open_q = Q(status__in=OPEN_CASE_STATUSES, due_date__isnull=False)
     filters: dict[str, Any] = {"department": department}
     if status:
         filters["status"] = status
