@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -101,6 +102,13 @@ def test_bad_signature_is_refused(provider_keys: ProviderKeys) -> None:
     _refused(provider_keys, f"{header}.{changed}.{sig}", "bad_signature")
 
 
+@dataclass(frozen=True)
+class Seconds:
+    """A claim time relative to the moment the test runs."""
+
+    offset: int
+
+
 @pytest.mark.parametrize(
     "overrides,reason",
     [
@@ -109,9 +117,9 @@ def test_bad_signature_is_refused(provider_keys: ProviderKeys) -> None:
         ({"aud": "RP00000002"}, "wrong_aud"),
         ({"aud": [CLIENT_ID, "RP00000002"]}, "wrong_azp"),
         ({"aud": [CLIENT_ID, "RP00000002"], "azp": "RP00000002"}, "wrong_azp"),
-        ({"exp": int(time.time()) - 121}, "expired"),
+        ({"exp": Seconds(-121)}, "expired"),
         ({"exp": None}, "exp_missing"),
-        ({"iat": int(time.time()) + 200}, "iat_future"),
+        ({"iat": Seconds(+200)}, "iat_future"),
         ({"nonce": "n-other"}, "wrong_nonce"),
         ({"nonce": None}, "wrong_nonce"),
         ({"acr": None}, "acr_missing"),
@@ -122,7 +130,11 @@ def test_bad_signature_is_refused(provider_keys: ProviderKeys) -> None:
 def test_bad_claims_are_refused(
     provider_keys: ProviderKeys, overrides: dict[str, Any], reason: str
 ) -> None:
-    _refused(provider_keys, provider_keys.token(**overrides), reason)
+    # Times are relative to when the test runs, not to when it was collected (under
+    # pytest-xdist that can be a minute earlier).
+    now = int(time.time())
+    claims = {k: now + v.offset if isinstance(v, Seconds) else v for k, v in overrides.items()}
+    _refused(provider_keys, provider_keys.token(**claims), reason)
 
 
 def test_clock_skew_is_allowed_within_the_limit(provider_keys: ProviderKeys) -> None:
