@@ -123,6 +123,12 @@ def attachments_by_slot(*, draft: Draft) -> dict[str, list[Attachment]]:
     return out
 
 
+def application_status_get(*, application_id: object) -> str:
+    """The status the resident sees (the back office checks it for withdrawals)."""
+    status = Application.objects.filter(pk=_uuid(application_id)).values_list("status", flat=True)
+    return status.first() or ""
+
+
 def handoff_pending(*, limit: int = 100) -> QuerySet[HandoffOutbox]:
     """Outbox records not yet taken by the back office, oldest first."""
     return (

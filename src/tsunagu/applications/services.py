@@ -671,10 +671,20 @@ def application_withdraw(
     return app
 
 
+class ApplicationWithdrawn(Exception):
+    """The resident withdrew the application; the back office may not move it on."""
+
+
 @transaction.atomic
 def application_status_set(*, application_id: Any, status: str, note: str = "") -> Application:
-    """Status changes from the back office (called by casework through the hand-off)."""
+    """Status changes from the back office (called by casework through the hand-off).
+
+    A withdrawn application stays withdrawn: any other status raises
+    ``ApplicationWithdrawn`` (the back office first learns of the withdrawal).
+    """
     app = Application.objects.select_for_update().get(pk=application_id)
+    if app.status == Status.WITHDRAWN and status != Status.WITHDRAWN:
+        raise ApplicationWithdrawn(str(app.pk))
     if app.status != status:
         app.status = status
         app.save(update_fields=["status", "updated_at"])

@@ -106,4 +106,8 @@ def handoff_take_one(*, application_id: Any) -> tuple[Case, bool]:
             )
     if created:
         log.info("case.created", case=str(case.pk), receipt_number=case.receipt_number)
+    # Withdrawn on the resident's page before the back office took it: the case says so.
+    from tsunagu.casework.services import case_sync_withdrawal
+
+    case_sync_withdrawal(case=case)
     return case, created

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tsunagu.applications.models import Status
+from tsunagu.applications.selectors import application_status_get
 from tsunagu.applications.services import application_status_set
 from tsunagu.audit.services import audit_record
 from tsunagu.casework import workdays
@@ -57,6 +58,42 @@ def _label(status: str) -> str:
     return str(CaseStatus(status).label)
 
 
+def case_sync_withdrawal(*, case: Case) -> bool:
+    """If the resident withdrew the application on their page, withdraw the case too.
+
+    Returns True when the case was changed. Called before every transition and by the
+    hand-off, so a withdrawal is never overwritten by a later status change.
+    """
+    if application_status_get(application_id=case.application_id) != Status.WITHDRAWN:
+        return False
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.status == CaseStatus.WITHDRAWN:
+            return False
+        before = locked.status
+        locked.status = CaseStatus.WITHDRAWN
+        locked.save(update_fields=["status", "updated_at"])
+        CaseStatusChange.objects.create(
+            case=locked,
+            actor=None,
+            at=timezone.now(),
+            from_status=before,
+            to_status=CaseStatus.WITHDRAWN,
+            reason="申請者がマイページで取り下げました。",
+        )
+        audit_record(
+            action="case.withdrawn_by_resident",
+            obj_type="case",
+            obj_id=locked.pk,
+            summary={
+                "status": [before, CaseStatus.WITHDRAWN],
+                "receipt_number": locked.receipt_number,
+            },
+        )
+    case.status = CaseStatus.WITHDRAWN
+    return True
+
+
 def _transition(
     *,
     case: Case,
@@ -74,6 +111,7 @@ def _transition(
     ``doing`` names the refused action in Japanese (e.g. "審査を開始") for the message;
     ``compute`` returns further fields to set, from the locked case and the time.
     """
+    case_sync_withdrawal(case=case)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         before = locked.status
