@@ -62,6 +62,7 @@ run: setup
 	      TSUNAGU_AUTH_PLUGINS=digital-auth-app,demo; \
 	  fi; \
 	  TSUNAGU_DEMO_AUTH=1 $(BIN)/tsunagu db_worker --verbosity 1 & \
+	  $(BIN)/tsunagu casework poll --interval 5 --inline > /dev/null & \
 	  TSUNAGU_DEMO_AUTH=1 $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
 	    --workers $(WORKERS) --blocking-threads $(THREADS) --static-path-route /static --static-path-mount var/static \
 	    tsunagu.wsgi:application
