@@ -107,10 +107,15 @@ def test_round_trip_property(text: str, aad: bytes) -> None:
     assert crypto.decrypt(crypto.encrypt(text, aad=aad, key=KEY), aad=aad, key=KEY) == text
 
 
+# One token for every example: encrypting anew draws a new random nonce, and hypothesis
+# must see the same data when it replays an example.
+_TOKEN = crypto.encrypt("123456789018", aad=b"mynumber", key=KEY)
+
+
 @given(st.data())
 @settings(max_examples=200, deadline=None)
 def test_any_change_to_a_token_is_detected(data: st.DataObject) -> None:
-    token = crypto.encrypt("123456789018", aad=b"mynumber", key=KEY)
+    token = _TOKEN
     i = data.draw(st.integers(min_value=len("enc:v1:"), max_value=len(token) - 1))
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     new = data.draw(st.sampled_from(alphabet).filter(lambda c: c != token[i]))
