@@ -42,3 +42,20 @@ def test_answers_are_saved_in_the_background(browser: Any, live_server: Any) -> 
     )
     assert Draft.objects.get().answers.get("has_spouse") is False
     context.close()
+
+
+def test_switching_language_keeps_what_was_typed(browser: Any, live_server: Any) -> None:
+    from tsunagu.applications.models import Draft
+
+    context = new_context(browser, base_url=live_server.url)
+    page = context.new_page()
+    log_in(page, "/procedures/jidou-teate-nintei/start/")
+    press(page, "申請を始める")
+    page.goto(page.url.replace("/seikyusha/", "/haigusha/"))
+    page.locator('[name="has_spouse"][value="no"]').check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator('[name="has_spouse"][value="no"]').is_checked()
+    assert Draft.objects.get().answers.get("has_spouse") is False
+    context.close()

@@ -138,3 +138,36 @@
     timer = setTimeout(save, 2000);
   });
 })();
+
+/*
+ * Switching the language from a form page: save what was typed first (the language
+ * switch is a separate form, so its submission would otherwise leave the answers
+ * behind). Without JavaScript the answers stay on the page only until it is left.
+ */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosave]");
+  if (!form || !window.fetch || !window.FormData) {
+    return;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll(".lang-switch__form"), function (sw) {
+    sw.addEventListener("submit", function (event) {
+      if (sw.getAttribute("data-saved") === "1") {
+        return;
+      }
+      event.preventDefault();
+      var data = new FormData(form);
+      data.set("action", "save");
+      var done = function () {
+        sw.setAttribute("data-saved", "1");
+        sw.submit();
+      };
+      fetch(form.getAttribute("action") || window.location.pathname, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "X-Tsunagu-Autosave": "1" }
+      }).then(done, done);
+    });
+  });
+})();
