@@ -611,6 +611,16 @@ class DateType(BaseFieldType):
             raise FieldError(_fmt(M_DATE_NOT_PAST, label=_label(spec)))
         return d.isoformat()
 
+    def to_raw(self, value: JSON, spec: FieldDef) -> RawInput:
+        """Shown again in the form as people write it (2025年10月21日; ISO in English)."""
+        try:
+            d = date.fromisoformat(value)
+        except (TypeError, ValueError):
+            return "" if value is None else str(value)
+        if reading_lang() == "en":
+            return d.isoformat()
+        return f"{d.year}年{d.month}月{d.day}日"
+
     def display(self, value: JSON, spec: FieldDef, lang: str) -> str:
         try:
             d = date.fromisoformat(value)
