@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tsunagu.accounts.urls")),
+    path("staff/", include("tsunagu.accounts.staff_urls")),
     path("", include("tsunagu.applications.urls")),
     path("", include("tsunagu.portal.urls")),
 ]

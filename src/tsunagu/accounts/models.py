@@ -52,3 +52,9 @@ class Resident(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.name_sei}　{self.name_mei}"
+
+
+# Staff profiles live in their own module; imported here so Django registers the model.
+from tsunagu.accounts.staff_models import StaffProfile, StaffRole  # noqa: E402
+
+__all__ = ["Gender", "Resident", "StaffProfile", "StaffRole"]
