@@ -50,7 +50,7 @@ def test_ruby_min_grade() -> None:
     assert result.stdout.decode("utf-8") == "学校"
 
 
-@pytest.mark.parametrize("args", [(), ("rewrite",), ("ruby", "--min-grade", "9")])
+@pytest.mark.parametrize("args", [(), ("simplify",), ("ruby", "--min-grade", "9")])
 def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     result = run(*args, stdin="字")
     assert result.returncode == 2

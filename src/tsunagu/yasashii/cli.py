@@ -1,4 +1,5 @@
-"""``python -m tsunagu.yasashii analyze [--json] | ruby``: UTF-8 text on stdin, result on stdout."""
+"""``python -m tsunagu.yasashii analyze [--json] | rewrite [--json] | ruby``: UTF-8 text on
+stdin, result on stdout."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from tsunagu.yasashii.analysis import Report, analyze
+from tsunagu.yasashii.rewrite import rewrite
 from tsunagu.yasashii.ruby import ruby
 
 
@@ -38,6 +40,10 @@ def main(
     sub = parser.add_subparsers(dest="command", required=True)
     p_analyze = sub.add_parser("analyze", help="report the difficulty of each sentence")
     p_analyze.add_argument("--json", action="store_true", help="print the report as JSON")
+    p_rewrite = sub.add_parser("rewrite", help="rewrite into easy Japanese (やさしい日本語)")
+    p_rewrite.add_argument(
+        "--json", action="store_true", help="print the rules, facts and fallbacks as JSON"
+    )
     p_ruby = sub.add_parser("ruby", help="add furigana as HTML <ruby>")
     p_ruby.add_argument("--min-grade", type=int, default=None, help="skip kanji taught earlier")
     args = parser.parse_args(argv)
@@ -56,6 +62,12 @@ def main(
             stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
         else:
             stdout.write(_format(report))
+    elif args.command == "rewrite":
+        result = rewrite(text)
+        if args.json:
+            stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        else:
+            stdout.write(result.text)
     else:
         try:
             stdout.write(ruby(text, min_grade=args.min_grade))

@@ -1,0 +1,933 @@
+"""Rule-based rewriting into やさしい日本語, with a check that no fact is lost.
+
+``rewrite(text)`` applies, sentence by sentence, the rules of the 在留支援のためのやさしい
+日本語ガイドライン and of 弘前大学 (japan.md §5): Arabic numerals, plain dates with the
+weekday, 午前・午後 times, honorifics turned plain-polite, 〜を行う → 〜する, a
+paraphrase dictionary, double negatives made positive, official terms kept with a short
+explanation, and long sentences split at clause boundaries with です・ます endings. Every
+rule is language data (``data/rewrite.yaml``, ``data/honorifics.yaml``) driven by a small
+named function.
+
+Meaning is never lost: ``facts(text)`` extracts numbers, dates, times, amounts, telephone
+numbers, postal codes, URLs and proper nouns. After each rule the facts of the source
+sentence must still be in the result (compared in a normal form: half-width digits,
+Arabic numerals, 西暦); if a rule would drop one, its change is undone for that sentence
+and the fallback is recorded.
+
+Rewriters are pluggable (``Rewriter`` and ``RewriterRegistry``): a city may register an
+LLM rewriter; its output goes through the same fact check and falls back to the rules.
+
+>>> rewrite("ご記入ください。", today=date(2026, 11, 25)).text
+'書いてください。'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from functools import cache
+from typing import Any, Protocol, runtime_checkable
+
+from tsunagu.yasashii._sudachi import Token
+from tsunagu.yasashii.analysis import analyze, split_sentences
+from tsunagu.yasashii.lexicon import city_dictionary, load_data, tokens
+
+# Sentences up to this length are not split (the 弘前大学 rules aim at short sentences;
+# the quality target counts output sentences over 40 characters).
+SPLIT_OVER = 30
+MIN_CLAUSE = 6
+
+_FULL_WIDTH = str.maketrans(
+    {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if chr(c) not in "（）！？、。："}
+    | {"：": ":", "　": " "}
+)
+_KANJI_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
+_KANJI_BIG = {"万": 10_000, "億": 100_000_000}
+_KANJI_NUMERAL = "〇零一二三四五六七八九十百千万億"
+JST = timezone(timedelta(hours=9), "JST")
+ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
+WEEKDAYS = "月火水木金土日"
+
+
+# --- Facts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """Something the reader must still find after rewriting; ``value`` is its normal form."""
+
+    kind: str
+    text: str
+    value: str
+
+
+def _today() -> date:
+    # Notices are dated in Japan: the reference year changes at midnight JST.
+    return datetime.now(tz=JST).date()
+
+
+def kanji_to_int(numeral: str) -> int:
+    """The value of a kanji numeral, positional (二〇二六) or with units (千五百).
+
+    >>> kanji_to_int("二万三千五百"), kanji_to_int("二〇二六")
+    (23500, 2026)
+    """
+    if all(c in _KANJI_DIGITS for c in numeral):
+        return int("".join(str(_KANJI_DIGITS[c]) for c in numeral))
+    total = section = digit = 0
+    for c in numeral:
+        if c in _KANJI_DIGITS:
+            digit = digit * 10 + _KANJI_DIGITS[c]
+        elif c in _KANJI_UNITS:
+            section += (digit or 1) * _KANJI_UNITS[c]
+            digit = 0
+        elif c in _KANJI_BIG:
+            total += (section + digit or 1) * _KANJI_BIG[c]
+            section = digit = 0
+        else:
+            raise ValueError(f"not a kanji numeral: {numeral!r}")
+    return total + section + digit
+
+
+def _arabic(value: int) -> str:
+    # 10000 → 1万: large round numbers read more easily with 万 (and keep the fact form).
+    if value >= 10_000 and value % 10_000 == 0 and value < 100_000_000:
+        return f"{value // 10_000}万"
+    return str(value)
+
+
+@cache
+def _numeral_regex() -> re.Pattern[str]:
+    data = load_data("rewrite.yaml")
+    counters = "|".join(map(re.escape, sorted(data["counters"], key=len, reverse=True)))
+    return re.compile(f"(?<![0-9.,])[{_KANJI_NUMERAL}]+(?=(?:{counters}))")
+
+
+@cache
+def _numeral_words() -> tuple[str, ...]:
+    return tuple(load_data("rewrite.yaml")["numeral_words"])
+
+
+def numerals(sentence: str) -> str:
+    """Full-width digits to half-width and kanji numerals before a counter to Arabic.
+
+    >>> numerals("三十人、千五百円、一般の方、１２日")
+    '30人、1500円、一般の方、12日'
+    """
+    sentence = sentence.translate(_FULL_WIDTH)
+    words = _numeral_words()
+
+    def repl(m: re.Match[str]) -> str:
+        before = sentence[max(0, m.start() - 2) : m.start()]
+        if not before.endswith(("午前", "午後", "時")) and any(
+            sentence.startswith(w, m.start()) for w in words
+        ):
+            return m.group()
+        try:
+            return _arabic(kanji_to_int(m.group()))
+        except ValueError:
+            return m.group()
+
+    return _numeral_regex().sub(repl, sentence)
+
+
+def _western_years(text: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        n = 1 if m.group(2) == "元" else int(m.group(2))
+        return f"{ERAS[m.group(1)] + n}年"
+
+    return re.sub(r"(令和|平成|昭和)(\d+|元)年", repl, text)
+
+
+_MIXED_AMOUNT = re.compile(r"\d+(?:[億万千百]\d*)+(?=円)")
+_TO_KANJI = str.maketrans("0123456789", "〇一二三四五六七八九")
+
+
+def _normalize(text: str) -> str:
+    text = numerals(text)
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    # 1万5千円 → 15000円, only for amounts (1万人 stays a number 1 with 万).
+    text = _MIXED_AMOUNT.sub(lambda m: str(kanji_to_int(m.group().translate(_TO_KANJI))), text)
+    return _western_years(text)
+
+
+_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'*+,;=%]+")
+_PHONE = re.compile(r"(?<![\d-])0\d{1,4}-\d{1,4}-\d{3,4}(?![\d-])|\(0\d{1,4}\)\d{1,4}-\d{4}")
+_POSTAL = re.compile(r"〒\s?\d{3}-?\d{4}|(?<![\d-])\d{3}-\d{4}(?![\d-])")
+_DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日")
+_TIME = re.compile(r"(午前|午後)?(\d{1,2})時(?!間)(?:(\d{1,2})分|(半))?|(\d{1,2}):(\d{2})")
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)(万|億)?円")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _date_value(year: str | None, month: str, day: str, ref_year: int) -> str:
+    # A year equal to the reference year is the one a reader assumes, so 2026年11月24日
+    # and 11月24日 are the same fact in a notice of 2026.
+    if year is None or int(year) == ref_year:
+        return f"{int(month):02d}-{int(day):02d}"
+    return f"{int(year)}-{int(month):02d}-{int(day):02d}"
+
+
+def _time_value(m: re.Match[str]) -> str:
+    if m.group(5) is not None:
+        return f"{int(m.group(5)):02d}:{m.group(6)}"
+    hour = int(m.group(2))
+    if m.group(1) == "午後" and hour < 12:
+        hour += 12
+    minute = 30 if m.group(4) else int(m.group(3) or 0)
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _proper_nouns(text: str) -> list[str]:
+    # On the normal form, so that a misread kanji numeral (十人) is not taken for a name;
+    # era names are not facts of their own (the date is).
+    found = [
+        t.surface
+        for t in tokens(_normalize(text))
+        if t.pos[1] == "固有名詞" and t.surface.strip() and t.surface not in ERAS
+    ]
+    # City names are proper nouns even where the city dictionary tags them as places only.
+    found += [w for w in city_dictionary() if w in text]
+    return list(dict.fromkeys(found))
+
+
+def _pattern_facts(text: str, ref_year: int) -> list[Fact]:
+    chars = list(_normalize(text))
+    found: list[Fact] = []
+
+    def take(kind: str, regex: re.Pattern[str], value: Callable[[re.Match[str]], str]) -> None:
+        for m in regex.finditer("".join(chars)):
+            found.append(Fact(kind, m.group(), value(m)))
+            chars[m.start() : m.end()] = " " * (m.end() - m.start())
+
+    take("url", _URL, lambda m: m.group().rstrip(".,"))
+    take("phone", _PHONE, lambda m: re.sub(r"\D", "", m.group()))
+    take("postal", _POSTAL, lambda m: re.sub(r"\D", "", m.group()))
+    take("date", _DATE, lambda m: _date_value(m.group(1), m.group(2), m.group(3), ref_year))
+    take("time", _TIME, _time_value)
+    take("amount", _AMOUNT, _amount_value)
+    take("number", _NUMBER, lambda m: m.group())
+    return found
+
+
+def _amount_value(m: re.Match[str]) -> str:
+    value = float(m.group(1)) * _KANJI_BIG.get(m.group(2) or "", 1)
+    return f"{value:.0f}円" if value.is_integer() else f"{value}円"
+
+
+def facts(text: str, *, today: date | None = None) -> tuple[Fact, ...]:
+    """Numbers, dates, times, amounts, telephone numbers, postal codes, URLs and proper nouns.
+
+    ``value`` is a normal form shared by every way of writing the same fact (half-width,
+    Arabic numerals, 西暦; a date in the year of ``today`` without its year).
+
+    >>> [(f.kind, f.value) for f in facts("令和8年11月24日の午後3時に3,000円", today=date(2026, 1, 1))]
+    [('date', '11-24'), ('time', '15:00'), ('amount', '3000円')]
+    """
+    ref_year = (today or _today()).year
+    nouns = [Fact("proper_noun", w, w) for w in _proper_nouns(text)]
+    return (*_pattern_facts(text, ref_year), *nouns)
+
+
+def missing_facts(
+    source: Iterable[Fact], output: str, *, today: date | None = None
+) -> tuple[Fact, ...]:
+    """The facts of ``source`` that ``output`` no longer contains (compared in normal form).
+
+    >>> missing_facts(facts("3人と5人"), "3人")
+    (Fact(kind='number', text='5', value='5'),)
+    """
+    source = tuple(source)
+    if not source:
+        return ()
+    # Proper nouns are looked up as substrings, so the check needs no tokenization.
+    present = {(f.kind, f.value) for f in _pattern_facts(output, (today or _today()).year)}
+    normal = _normalize(output)
+    return tuple(
+        f
+        for f in source
+        if (f.value not in normal if f.kind == "proper_noun" else (f.kind, f.value) not in present)
+    )
+
+
+# --- Verb forms ---------------------------------------------------------------------------
+
+_ROWS = {
+    # dictionary ending: (連用 i, 未然 a, 仮定 e, て形)
+    "う": ("い", "わ", "え", "って"),
+    "く": ("き", "か", "け", "いて"),
+    "ぐ": ("ぎ", "が", "げ", "いで"),
+    "す": ("し", "さ", "せ", "して"),
+    "つ": ("ち", "た", "て", "って"),
+    "ぬ": ("に", "な", "ね", "んで"),
+    "ぶ": ("び", "ば", "べ", "んで"),
+    "む": ("み", "ま", "め", "んで"),
+    "る": ("り", "ら", "れ", "って"),
+}
+_A_TO_U = {v[1]: k for k, v in _ROWS.items()}
+_A_TO_I = {v[1]: v[0] for v in _ROWS.values()}
+
+
+@dataclass(frozen=True, slots=True)
+class VerbForms:
+    """The conjugated stems the rules need (each spelled out, suffixes follow)."""
+
+    dictionary: str
+    renyou: str  # ます形の語幹: 書き
+    mizen: str  # ない形の語幹: 書か
+    te: str  # 書いて
+    ta: str  # 書いた
+    ba: str  # 書けば
+    passive: str  # 書かれ
+    potential: str  # 書け
+
+
+def _verb_class(verb: str, godan_ru: Iterable[str] = ()) -> str:
+    if verb.endswith("する"):
+        return "suru"
+    if verb.endswith(("来る", "くる")):
+        return "kuru"
+    if verb.endswith("る") and not any(verb.endswith(g) for g in godan_ru):
+        return "ichidan"
+    return "godan"
+
+
+def verb_forms(verb: str, verb_class: str | None = None) -> VerbForms:
+    """Conjugated stems of ``verb`` (辞書形); the class is guessed unless given.
+
+    >>> verb_forms("書く").te, verb_forms("にげる").potential, verb_forms("帰る", "godan").renyou
+    ('書いて', 'にげられ', '帰り')
+    """
+    cls = verb_class or _verb_class(verb, _godan_ru())
+    if cls == "suru":
+        b = verb[:-2]
+        return VerbForms(
+            verb, b + "し", b + "し", b + "して", b + "した", b + "すれば", b + "され", b + "でき"
+        )
+    if cls == "kuru":
+        if verb.endswith("来る"):
+            b = verb[:-1]
+            return VerbForms(verb, b, b, b + "て", b + "た", b + "れば", b + "られ", b + "られ")
+        b = verb[:-2]
+        return VerbForms(
+            verb,
+            b + "き",
+            b + "こ",
+            b + "きて",
+            b + "きた",
+            b + "くれば",
+            b + "こられ",
+            b + "こられ",
+        )
+    if cls == "ichidan":
+        b = verb[:-1]
+        return VerbForms(verb, b, b, b + "て", b + "た", b + "れば", b + "られ", b + "られ")
+    b, end = verb[:-1], verb[-1]
+    i, a, e, te = _ROWS[end]
+    if verb.endswith(("行く", "いく")) and not verb.endswith("続く"):
+        te = "って"
+    ta = te[:-1] + ("た" if te.endswith("て") else "だ")
+    return VerbForms(verb, b + i, b + a, b + te, b + ta, b + e + "ば", b + a + "れ", b + e)
+
+
+def _token_class(t: Token) -> str:
+    conj = t.pos[4]
+    if conj.startswith("サ行"):
+        return "suru"
+    if conj.startswith("カ行"):
+        return "kuru"
+    if conj.startswith(("上一段", "下一段")):
+        return "ichidan"
+    return "godan"
+
+
+def _token_forms(t: Token) -> VerbForms | None:
+    lemma = t.dictionary_form
+    if not lemma or lemma[-1] not in _ROWS:
+        return None
+    try:
+        return verb_forms(lemma, _token_class(t))
+    except (KeyError, IndexError):
+        return None
+
+
+# --- Rules --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Context:
+    today: date
+    explained: set[str] = field(default_factory=set)
+    short: bool = False  # split at every clause; explain terms in sentences of their own
+
+
+@cache
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = load_data("rewrite.yaml")
+    return data
+
+
+@cache
+def _godan_ru() -> tuple[str, ...]:
+    return tuple(_data()["godan_ru"])
+
+
+def _compile(pairs: Iterable[Iterable[str]]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(a), b) for a, b in pairs)
+
+
+@cache
+def honorific_rewrites() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """[regex, replacement] pairs from ``honorifics.yaml`` (each entry's ``rewrites``)."""
+    entries = load_data("honorifics.yaml")
+    return _compile(pair for e in entries for pair in e.get("rewrites") or ())
+
+
+def _sub_all(pairs: Iterable[tuple[re.Pattern[str], str]], sentence: str) -> str:
+    for regex, replacement in pairs:
+        sentence = regex.sub(replacement, sentence)
+    return sentence
+
+
+_DATE_FULL = re.compile(
+    r"(?:(令和|平成|昭和)(\d+|元)年|(\d{4})年)?(\d{1,2})月(\d{1,2})日"
+    r"(?:\s?[（(]([月火水木金土日])(?:曜日?)?[）)])?"
+)
+
+
+def dates(sentence: str, *, today: date) -> str:
+    """Dates in a plain form: 西暦 or 和暦 with the year → 11月24日（火曜日）.
+
+    The year stays (in 西暦) when it is not the year of ``today``; a date without a year
+    keeps its own weekday, if any; an impossible date or a wrong weekday is left alone.
+
+    >>> dates("令和8年11月24日", today=date(2026, 4, 1))
+    '11月24日（火曜日）'
+    """
+
+    def repl(m: re.Match[str]) -> str:
+        era, era_year, year_text, month, day, weekday = m.groups()
+        if era:
+            year: int | None = ERAS[era] + (1 if era_year == "元" else int(era_year))
+        else:
+            year = int(year_text) if year_text else None
+        if year is None:
+            return f"{int(month)}月{int(day)}日（{weekday}曜日）" if weekday else m.group()
+        try:
+            actual = WEEKDAYS[date(year, int(month), int(day)).weekday()]
+        except ValueError:
+            return m.group()
+        if weekday and weekday != actual:
+            return m.group()
+        prefix = "" if year == today.year else f"{year}年"
+        return f"{prefix}{int(month)}月{int(day)}日（{actual}曜日）"
+
+    return _DATE_FULL.sub(repl, sentence)
+
+
+_TIME_24 = re.compile(r"(?<![午前後\d:])(1[3-9]|2[0-3])時(?!間)")
+
+
+def times(sentence: str) -> str:
+    """24-hour times in 午前・午後: 17時 → 午後5時 (17時30分 → 午後5時30分).
+
+    Clock times such as 8:30 stay: their digits read the same in every language.
+
+    >>> times("15時から17時30分まで、8:30は")
+    '午後3時から午後5時30分まで、8:30は'
+    """
+    return _TIME_24.sub(lambda m: f"午後{int(m.group(1)) - 12}時", sentence)
+
+
+def honorifics(sentence: str) -> str:
+    """尊敬語・謙譲語 to plain polite forms (``honorifics.yaml``), then 〜ております etc.
+
+    >>> honorifics("ご記入ください。お願いいたします。")
+    '記入してください。お願いします。'
+    """
+    sentence = _sub_all(honorific_rewrites(), sentence)
+    return _sub_all(_compile(_data()["polite"]), sentence)
+
+
+def okonau(sentence: str) -> str:
+    """〜を行う → 〜する.
+
+    >>> okonau("点検を行います。"), okonau("住民税の申告を行います。")
+    ('点検します。', '住民税の申告をします。')
+    """
+    return _okonau_regex().sub(_okonau_repl, sentence)
+
+
+@cache
+def _okonau_regex() -> re.Pattern[str]:
+    forms = "|".join(map(re.escape, sorted(_data()["okonau"], key=len, reverse=True)))
+    return re.compile(f"(の[一-龥ァ-ヶー]+)?を({forms})")
+
+
+def _okonau_repl(m: re.Match[str]) -> str:
+    plain = str(_data()["okonau"][m.group(2)])
+    return f"{m.group(1)}を{plain}" if m.group(1) else plain
+
+
+_TAILS = ("したい", "しま", "して", "した", "しな", "する", "すれば", "され", "でき", "し、")
+
+
+@cache
+def _verb_regex() -> tuple[re.Pattern[str], dict[str, tuple[VerbForms, str | None]]]:
+    entries = {noun: (verb_forms(e["verb"]), e.get("noun")) for noun, e in _data()["verbs"].items()}
+    nouns = "|".join(map(re.escape, sorted(entries, key=len, reverse=True)))
+    tails = "|".join(map(re.escape, _TAILS))
+    return re.compile(f"(?<![一-龥])({nouns})(?:({tails})|(?=[はをがにのもへと、。]|$))"), entries
+
+
+def _conjugate(forms: VerbForms, tail: str) -> str:
+    return {
+        "したい": forms.renyou + "たい",
+        "しま": forms.renyou + "ま",
+        "して": forms.te,
+        "した": forms.ta,
+        "しな": forms.mizen + "な",
+        "する": forms.dictionary,
+        "すれば": forms.ba,
+        "され": forms.passive,
+        "でき": forms.potential,
+        "し、": forms.renyou + "、",
+    }[tail]
+
+
+def paraphrase(sentence: str) -> str:
+    """Difficult words to plain ones: サ変 verbs conjugated (提出して → 出して), then words.
+
+    >>> paraphrase("至急、書類を提出してください。")
+    'すぐに、書類を出してください。'
+    """
+    regex, entries = _verb_regex()
+
+    def repl(m: re.Match[str]) -> str:
+        forms, noun = entries[m.group(1)]
+        if m.group(2):
+            return _conjugate(forms, m.group(2))
+        return noun or m.group()
+
+    # Words first (至急提出 → すぐに提出), so that the verb is no longer inside a compound;
+    # a bare noun is replaced only before a particle or the end.
+    sentence = _sub_all(_compile(_data()["words"]), sentence)
+    return regex.sub(repl, sentence)
+
+
+def _stem_forms(c: str, before: str = "") -> tuple[str, str, str]:
+    """(辞書形, ます形, て形) ending for ``c``, the last character of a ない形 stem."""
+    if c in ("し", "せ"):
+        return "する", "します", "して"
+    if c == "こ":
+        return "くる", "きます", "きて"
+    if c in _A_TO_U:
+        te = "って" if before == "行" and c == "か" else verb_forms(_A_TO_U[c], "godan").te
+        return _A_TO_U[c], _A_TO_I[c] + "ます", te
+    return c + "る", c + "ます", c + "て"
+
+
+def double_negatives(sentence: str) -> str:
+    """二重否定 stated positively.
+
+    >>> double_negatives("申請できないことはありません。")
+    '申請できます。'
+    """
+    for regex, template in _compile(_data()["double_negatives"]):
+
+        def repl(m: re.Match[str], template: str = template) -> str:
+            before = m.string[m.start(1) - 1 : m.start(1)] if m.start(1) else ""
+            dictionary, masu, te = _stem_forms(m.group(1), before)
+            return template.format(dict=dictionary, masu=masu, te=te)
+
+        sentence = regex.sub(repl, sentence)
+    return sentence
+
+
+@cache
+def _term_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+    terms = {str(k): str(v) for k, v in _data()["terms"].items()}
+    alternatives = "|".join(map(re.escape, sorted(terms, key=len, reverse=True)))
+    return re.compile(f"({alternatives})(?![（(])"), terms
+
+
+def official_terms(
+    sentence: str, *, explained: set[str] | None = None, separate: bool = False
+) -> str:
+    """Official terms stay, with a short explanation in brackets at their first use, or
+    (``separate``) in a sentence of its own after the sentence.
+
+    >>> official_terms("罹災証明書を出してください。")
+    '罹災証明書（家などが こわれたことを 証明する 紙）を出してください。'
+    >>> official_terms("住民票を出してください。", separate=True)
+    '住民票を出してください。住民票は、住んでいる ところを 証明する 紙です。'
+    """
+    regex, terms = _term_regex()
+    seen = set(explained or ())
+    separate = separate and sentence.endswith("。")
+    notes: list[str] = []
+
+    def repl(m: re.Match[str]) -> str:
+        term = m.group(1)
+        if term in seen:
+            return term
+        seen.add(term)
+        if separate:
+            notes.append(f"{term}は、{terms[term]}です。")
+            return term
+        return f"{term}（{terms[term]}）"
+
+    return regex.sub(repl, sentence) + "".join(notes)
+
+
+# --- Splitting long sentences -------------------------------------------------------------
+
+
+def _polite(clause: list[Token], text: str, base: int) -> str | None:
+    """``text`` (the clause, ``clause`` its tokens) ending in です・ます, or None."""
+    if text.endswith(("ます", "です", "ました", "でした", "ません")):
+        return text
+    last = clause[-1]
+    prev = clause[-2] if len(clause) > 1 else None
+
+    def head(t: Token) -> str:
+        return text[: t.start - base]
+
+    if last.pos[0] == "助動詞" and last.dictionary_form == "だ":
+        return head(last) + "です"
+    if last.pos[0] == "形容詞":
+        return text + "です"
+    if last.pos[0] == "助動詞" and last.dictionary_form == "た" and prev is not None:
+        if prev.pos[0] == "動詞" and (forms := _token_forms(prev)):
+            return head(prev) + forms.renyou + "ました"
+        if prev.pos[0] == "形容詞":
+            return text + "です"
+        return None
+    if last.pos[0] == "助動詞" and last.dictionary_form == "ない" and prev is not None:
+        if prev.pos[0] == "動詞" and (forms := _token_forms(prev)):
+            return head(prev) + forms.renyou + "ません"
+        return None
+    if last.pos[0] == "動詞" and (forms := _token_forms(last)):
+        return head(last) + forms.renyou + "ます"
+    return None
+
+
+def _boundary(toks: list[Token], i: int) -> tuple[int, str] | None:
+    """If the 、 at ``toks[i]`` ends a clause: (index where the connective starts, its kind)."""
+    if i < 2:
+        return None
+    p1, p2 = toks[i - 1], toks[i - 2]
+    if p1.surface == "で" and p2.surface == "の" and p1.pos[0] == "助動詞":
+        return i - 2, "ので"
+    if p1.pos[1] == "接続助詞" and p1.surface in ("から", "が", "けれど", "けれども", "し"):
+        return i - 1, p1.surface
+    if p1.surface == "ため" and p2.pos[0] in ("動詞", "助動詞", "形容詞"):
+        return i - 1, "ため"
+    if p1.pos[0] == "動詞" and p1.pos[5].startswith("連用形-一般"):
+        return i, "し"  # 連用中止: the verb itself ends the clause
+    if p1.pos[1] == "接続助詞" and p1.surface in ("て", "で") and p2.pos[0] == "動詞":
+        return i, "て"
+    return None
+
+
+def split_long(sentence: str, *, limit: int = SPLIT_OVER) -> str:
+    """A sentence over ``limit`` characters split at its clause boundaries (〜ので、〜が、
+    〜し、), each part ending in です・ます and the next starting with a connective.
+
+    >>> split_long("大雨が降っているので、川や海には近づかないでください。", limit=20)
+    '大雨が降っています。だから、川や海には近づかないでください。'
+    """
+    if len(sentence) <= limit:
+        return sentence
+    toks = [t for t in tokens(sentence)]
+    connectives: dict[str, str] = _data()["connectives"]
+    for i, t in enumerate(toks):
+        if t.surface != "、":
+            continue
+        found = _boundary(toks, i)
+        if found is None:
+            continue
+        end, kind = found
+        rest = sentence[t.start + 1 :].lstrip()
+        clause_text = sentence[: toks[end].start] if end < i else sentence[: t.start]
+        clause = [x for x in toks if x.start < len(clause_text)]
+        if len(clause_text) < MIN_CLAUSE or len(rest) < MIN_CLAUSE or not clause:
+            continue
+        first: str | None
+        connective = connectives[kind]
+        if kind == "し" and end == i and re.search(r"[てで]ください。?$", rest):
+            forms = _token_forms(clause[-1])
+            first = clause_text[: clause[-1].start] + forms.te + "ください" if forms else None
+            connective = "それから、"
+        elif kind == "て" and re.search(r"[てで]ください。?$", rest):
+            first, connective = clause_text + "ください", "それから、"
+        elif kind == "て":
+            first = _polite(clause[:-1], clause_text[: clause[-1].start], 0)
+        else:
+            first = _polite(clause, clause_text, 0)
+        if first is None:
+            continue
+        return f"{first}。{connective}{split_long(rest, limit=limit)}"
+    return sentence
+
+
+# --- The rule-based rewriter --------------------------------------------------------------
+
+RULES: tuple[tuple[str, Callable[[str, _Context], str]], ...] = (
+    ("numerals", lambda s, c: numerals(s)),
+    ("dates", lambda s, c: dates(s, today=c.today)),
+    ("times", lambda s, c: times(s)),
+    ("honorifics", lambda s, c: honorifics(s)),
+    ("okonau", lambda s, c: okonau(s)),
+    ("double_negatives", lambda s, c: double_negatives(s)),
+    ("paraphrase", lambda s, c: paraphrase(s)),
+    (
+        "official_terms",
+        lambda s, c: official_terms(s, explained=c.explained, separate=c.short),
+    ),
+    ("split", lambda s, c: split_long(s, limit=0 if c.short else SPLIT_OVER)),
+)
+"""The rules in the order they run; each sees the previous one's accepted output."""
+
+UNDOABLE = frozenset({"official_terms", "numerals", "okonau", "paraphrase"})
+"""Rules the readability guard may undo (see ``_rewrite_sentence``)."""
+
+GUIDELINE_RULES = frozenset({"honorifics", "double_negatives", "dates", "times"})
+"""Rules the guard never undoes: the guidelines prescribe them whatever the score."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fallback:
+    """A rule whose change was undone for a sentence, and the facts it would have dropped."""
+
+    rule: str
+    missing: tuple[Fact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceRewrite:
+    source: str
+    output: tuple[str, ...]
+    rules: tuple[str, ...]
+    fallbacks: tuple[Fallback, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RewriteResult:
+    """The rewritten ``text``, what was done to each sentence, and the facts checked."""
+
+    text: str
+    sentences: tuple[SentenceRewrite, ...]
+    facts: tuple[Fact, ...]
+    missing: tuple[Fact, ...] = ()
+    rewriter: str = "rules"
+
+    @property
+    def fallbacks(self) -> tuple[Fallback, ...]:
+        return tuple(f for s in self.sentences for f in s.fallbacks)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary (the CLI's ``--json`` output)."""
+        return asdict(self)
+
+
+def _apply_rules(
+    sentence: str, source_facts: tuple[Fact, ...], ctx: _Context, disabled: frozenset[str]
+) -> SentenceRewrite:
+    current = sentence
+    applied: list[str] = []
+    fallbacks: list[Fallback] = []
+    for name, rule in RULES:
+        if name in disabled:
+            continue
+        candidate = rule(current, ctx)
+        if candidate == current:
+            continue
+        missing = missing_facts(source_facts, candidate, today=ctx.today)
+        if missing:
+            fallbacks.append(Fallback(name, missing))  # undo: keep the lighter version
+            continue
+        current = candidate
+        applied.append(name)
+    output = tuple(s for _, s in split_sentences(current)) or (current,)
+    return SentenceRewrite(sentence, output, tuple(applied), tuple(fallbacks))
+
+
+def _score(text: str) -> float:
+    return analyze(text).score
+
+
+def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
+    """All rules, then the readability guard: the result is never harder than the source.
+
+    jReadability counts words per sentence and penalises 漢語 and verbs, so an explanation
+    in brackets, a weekday or a verb for a noun can make a sentence score harder. Then the
+    sentence is split at every clause boundary and terms are explained in sentences of
+    their own; if that is not enough, the rules in ``UNDOABLE`` are undone one by one
+    (recorded as fallbacks ``<rule>:harder``). The regression penalises verbs (動詞率) and
+    漢語, so ご提出ください → 出してください or 15時 → 午後3時 can cost a few tenths
+    although the guidelines ask for them: ``GUIDELINE_RULES`` stay whatever the score.
+    """
+    source_facts = facts(sentence, today=ctx.today)
+    result = _apply_rules(sentence, source_facts, ctx, frozenset())
+    if not result.rules:
+        return result
+    before = _score(sentence)
+    after = _score("".join(result.output))
+    if after < before:
+        ctx.short = True
+        result = _apply_rules(sentence, source_facts, ctx, frozenset())
+        after = _score("".join(result.output))
+        disabled: frozenset[str] = frozenset()
+        undone: list[Fallback] = []
+        # Undo the rule whose removal helps most. The guideline's own rules (plain polite
+        # forms, positive statements, plain dates and times) stay whatever the score.
+        while after < before:
+            trials = []
+            for name in sorted(UNDOABLE & set(result.rules)):
+                r = _apply_rules(sentence, source_facts, ctx, disabled | {name})
+                if (score := _score("".join(r.output))) > after:
+                    trials.append((score, name, r))
+            if not trials:
+                break
+            after, name, result = max(trials, key=lambda t: t[0])
+            disabled |= {name}
+            undone.append(Fallback(f"{name}:harder", ()))
+        ctx.short = False
+        result = SentenceRewrite(
+            result.source, result.output, result.rules, (*result.fallbacks, *undone)
+        )
+    return _explained(result, ctx)
+
+
+def _explained(result: SentenceRewrite, ctx: _Context) -> SentenceRewrite:
+    text = "".join(result.output)
+    ctx.explained.update(t for t in _term_regex()[1] if f"{t}（" in text or f"{t}は、" in text)
+    return result
+
+
+class RuleRewriter:
+    """The default rewriter: the rules of this module, no network."""
+
+    name = "rules"
+
+    def check_config(self) -> list[str]:
+        """Problems with the shipped data (empty when the rules can run)."""
+        try:
+            _data()
+            honorific_rewrites()
+            _verb_regex()
+        except (OSError, KeyError, ValueError, re.error) as exc:
+            return [f"rewrite data: {exc}"]
+        return []
+
+    def rewrite(self, text: str, *, today: date) -> RewriteResult:
+        ctx = _Context(today)
+        parts: list[str] = []
+        done: list[SentenceRewrite] = []
+        pos = 0
+        for start, sentence in split_sentences(text):
+            parts.append(text[pos:start])
+            result = _rewrite_sentence(sentence, ctx)
+            done.append(result)
+            parts.append("".join(result.output))
+            pos = start + len(sentence)
+        parts.append(text[pos:])
+        out = "".join(parts)
+        all_facts = facts(text, today=today)
+        return RewriteResult(
+            out, tuple(done), all_facts, missing_facts(all_facts, out, today=today), self.name
+        )
+
+
+@runtime_checkable
+class Rewriter(Protocol):
+    """A way to produce easy Japanese; a city may register an LLM-based one."""
+
+    name: str
+
+    def check_config(self) -> list[str]: ...
+
+    def rewrite(self, text: str, *, today: date) -> RewriteResult: ...
+
+
+class RewriterRegistry:
+    """Rewriters by name; ``default`` is used when none is asked for."""
+
+    def __init__(self, default: str = "rules") -> None:
+        self._rewriters: dict[str, Rewriter] = {}
+        self.default = default
+
+    def register(self, rewriter: Rewriter) -> None:
+        if rewriter.name in self._rewriters:
+            raise ValueError(f"rewriter {rewriter.name!r} is already registered")
+        self._rewriters[rewriter.name] = rewriter
+
+    def get(self, name: str | None = None) -> Rewriter:
+        try:
+            return self._rewriters[name or self.default]
+        except KeyError:
+            raise KeyError(f"no rewriter named {name or self.default!r}") from None
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._rewriters)
+
+    def check_config(self) -> list[str]:
+        return [p for r in self._rewriters.values() for p in r.check_config()]
+
+
+registry = RewriterRegistry()
+registry.register(RuleRewriter())
+
+
+def rewrite(
+    text: str,
+    *,
+    today: date | None = None,
+    rewriter: str | None = None,
+    rewriters: RewriterRegistry | None = None,
+) -> RewriteResult:
+    """``text`` in easy Japanese; every fact of ``text`` is still in the result.
+
+    A rewriter other than the rules whose output loses a fact is replaced by the rules'
+    output, with the fallback recorded. ``today`` fixes the reference year of dates.
+
+    >>> rewrite("至急、避難してください。", today=date(2026, 11, 25)).text
+    'すぐに、にげてください。'
+    """
+    today = today or _today()
+    reg = rewriters or registry
+    chosen = reg.get(rewriter)
+    result = chosen.rewrite(text, today=today)
+    if chosen.name == RuleRewriter.name:
+        return result
+    lost = result.missing or missing_facts(facts(text, today=today), result.text, today=today)
+    if not lost:
+        return result
+    fallback = RuleRewriter().rewrite(text, today=today)
+    first = fallback.sentences[0] if fallback.sentences else None
+    note = Fallback(f"rewriter:{chosen.name}", lost)
+    sentences = fallback.sentences
+    if first is not None:
+        sentences = (
+            SentenceRewrite(first.source, first.output, first.rules, (note, *first.fallbacks)),
+            *fallback.sentences[1:],
+        )
+    return RewriteResult(
+        fallback.text, sentences, fallback.facts, fallback.missing, RuleRewriter.name
+    )
