@@ -31,12 +31,16 @@ from functools import cache
 from typing import Any, Protocol, runtime_checkable
 
 from tsunagu.yasashii._sudachi import Token
-from tsunagu.yasashii.analysis import analyze, split_sentences
+
+# _counts: the source's tokens serve both the fact extractor and its score.
+from tsunagu.yasashii.analysis import _counts, analyze, readability, split_sentences
 from tsunagu.yasashii.lexicon import city_dictionary, load_data, tokens
 
-# Sentences up to this length are not split (the 弘前大学 rules aim at short sentences;
-# the quality target counts output sentences over 40 characters).
+# Sentences up to this length are not split (the 弘前大学 rules aim at short sentences).
 SPLIT_OVER = 30
+# An output sentence longer than this is retried with every clause split and explanations
+# in sentences of their own (the quality target counts sentences over 40 characters).
+LONG_SENTENCE = 40
 MIN_CLAUSE = 6
 
 _FULL_WIDTH = str.maketrans(
@@ -193,12 +197,16 @@ def _time_value(m: re.Match[str]) -> str:
     return f"{hour:02d}:{minute:02d}"
 
 
-def _proper_nouns(text: str) -> list[str]:
+def _proper_nouns(text: str, toks: list[Token] | None = None) -> list[str]:
     # On the normal form, so that a misread kanji numeral (十人) is not taken for a name;
-    # era names are not facts of their own (the date is).
+    # era names are not facts of their own (the date is). ``toks`` (of ``text``) are
+    # reused when normalising changes nothing.
+    normal = _normalize(text)
+    if toks is None or normal != text:
+        toks = tokens(normal)
     found = [
         t.surface
-        for t in tokens(_normalize(text))
+        for t in toks
         if t.pos[1] == "固有名詞" and t.surface.strip() and t.surface not in ERAS
     ]
     # City names are proper nouns even where the city dictionary tags them as places only.
@@ -392,6 +400,12 @@ def _compile(pairs: Iterable[Iterable[str]]) -> tuple[tuple[re.Pattern[str], str
 
 
 @cache
+def _rules(section: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The compiled [regex, replacement] pairs of a section of ``rewrite.yaml``."""
+    return _compile(_data()[section])
+
+
+@cache
 def honorific_rewrites() -> tuple[tuple[re.Pattern[str], str], ...]:
     """[regex, replacement] pairs from ``honorifics.yaml`` (each entry's ``rewrites``)."""
     entries = load_data("honorifics.yaml")
@@ -461,7 +475,7 @@ def honorifics(sentence: str) -> str:
     '記入してください。お願いします。'
     """
     sentence = _sub_all(honorific_rewrites(), sentence)
-    return _sub_all(_compile(_data()["polite"]), sentence)
+    return _sub_all(_rules("polite"), sentence)
 
 
 def okonau(sentence: str) -> str:
@@ -526,7 +540,7 @@ def paraphrase(sentence: str) -> str:
 
     # Words first (至急提出 → すぐに提出), so that the verb is no longer inside a compound;
     # a bare noun is replaced only before a particle or the end.
-    sentence = _sub_all(_compile(_data()["words"]), sentence)
+    sentence = _sub_all(_rules("words"), sentence)
     return regex.sub(repl, sentence)
 
 
@@ -548,7 +562,7 @@ def double_negatives(sentence: str) -> str:
     >>> double_negatives("申請できないことはありません。")
     '申請できます。'
     """
-    for regex, template in _compile(_data()["double_negatives"]):
+    for regex, template in _rules("double_negatives"):
 
         def repl(m: re.Match[str], template: str = template) -> str:
             before = m.string[m.start(1) - 1 : m.start(1)] if m.start(1) else ""
@@ -645,6 +659,11 @@ def _boundary(toks: list[Token], i: int) -> tuple[int, str] | None:
     return None
 
 
+def _ends_in_request(rest: str) -> bool:
+    """Whether the first sentence of ``rest`` is a request (〜てください)."""
+    return re.match(r"[^。]*[てで]ください(?:。|$)", rest) is not None
+
+
 def split_long(sentence: str, *, limit: int = SPLIT_OVER) -> str:
     """A sentence over ``limit`` characters split at its clause boundaries (〜ので、〜が、
     〜し、), each part ending in です・ます and the next starting with a connective.
@@ -652,9 +671,9 @@ def split_long(sentence: str, *, limit: int = SPLIT_OVER) -> str:
     >>> split_long("大雨が降っているので、川や海には近づかないでください。", limit=20)
     '大雨が降っています。だから、川や海には近づかないでください。'
     """
-    if len(sentence) <= limit:
+    if len(sentence) <= limit or "、" not in sentence:
         return sentence
-    toks = [t for t in tokens(sentence)]
+    toks = tokens(sentence)
     connectives: dict[str, str] = _data()["connectives"]
     for i, t in enumerate(toks):
         if t.surface != "、":
@@ -670,11 +689,11 @@ def split_long(sentence: str, *, limit: int = SPLIT_OVER) -> str:
             continue
         first: str | None
         connective = connectives[kind]
-        if kind == "し" and end == i and re.search(r"[てで]ください。?$", rest):
+        if kind == "し" and end == i and _ends_in_request(rest):
             forms = _token_forms(clause[-1])
             first = clause_text[: clause[-1].start] + forms.te + "ください" if forms else None
             connective = "それから、"
-        elif kind == "て" and re.search(r"[てで]ください。?$", rest):
+        elif kind == "て" and _ends_in_request(rest):
             first, connective = clause_text + "ください", "それから、"
         elif kind == "て":
             first = _polite(clause[:-1], clause_text[: clause[-1].start], 0)
@@ -725,6 +744,7 @@ class SentenceRewrite:
     output: tuple[str, ...]
     rules: tuple[str, ...]
     fallbacks: tuple[Fallback, ...] = ()
+    facts: tuple[Fact, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -765,7 +785,7 @@ def _apply_rules(
         current = candidate
         applied.append(name)
     output = tuple(s for _, s in split_sentences(current)) or (current,)
-    return SentenceRewrite(sentence, output, tuple(applied), tuple(fallbacks))
+    return SentenceRewrite(sentence, output, tuple(applied), tuple(fallbacks), source_facts)
 
 
 def _score(text: str) -> float:
@@ -783,11 +803,21 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
     漢語, so ご提出ください → 出してください or 15時 → 午後3時 can cost a few tenths
     although the guidelines ask for them: ``GUIDELINE_RULES`` stay whatever the score.
     """
-    source_facts = facts(sentence, today=ctx.today)
+    toks = tokens(sentence)
+    source_facts = (
+        *_pattern_facts(sentence, ctx.today.year),
+        *(Fact("proper_noun", w, w) for w in _proper_nouns(sentence, toks)),
+    )
     result = _apply_rules(sentence, source_facts, ctx, frozenset())
-    if not result.rules:
-        return result
-    before = _score(sentence)
+    if max(map(len, result.output)) > LONG_SENTENCE:
+        ctx.short = True
+        shorter = _apply_rules(sentence, source_facts, ctx, frozenset())
+        if max(map(len, shorter.output)) < max(map(len, result.output)):
+            result = shorter
+        ctx.short = False
+    if not UNDOABLE & set(result.rules):
+        return _explained(result, ctx)  # nothing the guard could undo: no need to score
+    before = readability(_counts(toks), 1)
     after = _score("".join(result.output))
     if after < before:
         ctx.short = True
@@ -810,7 +840,11 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
             undone.append(Fallback(f"{name}:harder", ()))
         ctx.short = False
         result = SentenceRewrite(
-            result.source, result.output, result.rules, (*result.fallbacks, *undone)
+            result.source,
+            result.output,
+            result.rules,
+            (*result.fallbacks, *undone),
+            result.facts,
         )
     return _explained(result, ctx)
 
@@ -849,7 +883,9 @@ class RuleRewriter:
             pos = start + len(sentence)
         parts.append(text[pos:])
         out = "".join(parts)
-        all_facts = facts(text, today=today)
+        # Patterns over the whole text (a URL's ? ends a "sentence"); nouns per sentence.
+        nouns = dict.fromkeys(f for r in done for f in r.facts if f.kind == "proper_noun")
+        all_facts = (*_pattern_facts(text, today.year), *nouns)
         return RewriteResult(
             out, tuple(done), all_facts, missing_facts(all_facts, out, today=today), self.name
         )
@@ -925,7 +961,9 @@ def rewrite(
     sentences = fallback.sentences
     if first is not None:
         sentences = (
-            SentenceRewrite(first.source, first.output, first.rules, (note, *first.fallbacks)),
+            SentenceRewrite(
+                first.source, first.output, first.rules, (note, *first.fallbacks), first.facts
+            ),
             *fallback.sentences[1:],
         )
     return RewriteResult(
