@@ -107,6 +107,24 @@ def staff_unlock(*, username: str) -> StaffProfile:
     return profile
 
 
+def staff_totp_reset(*, username: str) -> StaffProfile:
+    """Forget the TOTP secret and recovery codes (a lost phone): the next login enrols a
+    new authenticator app (``tsunagu staff reset-totp``)."""
+    with transaction.atomic():
+        profile = StaffProfile.objects.select_for_update().filter(user__username=username).first()
+        if profile is None:
+            raise StaffAccountError(f"その職員は見つかりません: {username}")
+        profile.totp_secret = ""
+        profile.totp_confirmed = False
+        profile.totp_last_step = None
+        profile.recovery_codes = []
+        profile.save(
+            update_fields=["totp_secret", "totp_confirmed", "totp_last_step", "recovery_codes"]
+        )
+        audit_record(action="staff.totp_reset", obj_type="staff", obj_id=profile.pk)
+    return profile
+
+
 def _is_locked(profile: StaffProfile) -> bool:
     return profile.locked_until is not None and profile.locked_until > timezone.now()
 

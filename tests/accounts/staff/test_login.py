@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from typing import Any
@@ -412,3 +413,31 @@ def test_naughty_codes_fail_cleanly(client: Client, enrolled: Enrolled, code: st
     client.post("/staff/login/", {"username": "sato", "password": PASSWORD})
     r = client.post("/staff/login/totp/", {"code": code})
     assert r.status_code == 400 and 'class="error-summary"' in r.content.decode()
+
+
+def test_reset_totp_makes_the_next_login_enrol_again(enrolled: Enrolled) -> None:
+    _profile, old_secret, old_codes = enrolled
+    out = io.StringIO()
+    call_command("staff", "reset-totp", "sato", stdout=out)
+    assert "sato" in out.getvalue()
+    assert "staff.totp_reset" in _actions()
+    client = Client()
+    client.post("/staff/login/", {"username": "sato", "password": PASSWORD})
+    assert client.post("/staff/login/totp/", {"code": old_codes[0]})["Location"] == (
+        "/staff/totp/setup/"
+    )
+    new_secret, new_codes = enrol(Client())
+    assert new_secret != old_secret and not set(new_codes) & set(old_codes)
+
+
+def test_create_command_asks_for_the_password_twice(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = iter(["first password 1", "other password 2"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    args = ("staff", "create", "y", "--department", "shimin", "--role", "clerk")
+    with pytest.raises(CommandError, match="一致しません"):
+        call_command(*args)
+    answers = iter(["same password 3", "same password 3"])
+    call_command(*args, stdout=io.StringIO())
+    assert StaffProfile.objects.get(user__username="y").user.check_password("same password 3")

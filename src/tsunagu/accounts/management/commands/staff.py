@@ -1,5 +1,5 @@
-"""``tsunagu staff create <username> --department <code> --role <role>`` and
-``tsunagu staff unlock <username>``: staff accounts."""
+"""``tsunagu staff create <username> --department <code> --role <role>``,
+``tsunagu staff unlock <username>`` and ``tsunagu staff reset-totp <username>``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from tsunagu.accounts.staff_models import StaffRole
-from tsunagu.accounts.staff_services import StaffAccountError, staff_create, staff_unlock
+from tsunagu.accounts.staff_services import (
+    StaffAccountError,
+    staff_create,
+    staff_totp_reset,
+    staff_unlock,
+)
 
 
 class Command(BaseCommand):
@@ -28,6 +33,11 @@ class Command(BaseCommand):
         create.add_argument("--password", help="省略すると入力を求める")
         unlock = sub.add_parser("unlock", help="ログインの失敗によるロックを解除する")
         unlock.add_argument("username")
+        reset = sub.add_parser(
+            "reset-totp",
+            help="認証アプリと回復コードを無効にする（次のログインで設定し直す）",
+        )
+        reset.add_argument("username")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -43,9 +53,15 @@ class Command(BaseCommand):
                     f"職員を作成しました: {profile.user.get_username()} "
                     f"({profile.department}, {StaffRole(profile.role).label})"
                 )
-            else:
+            elif options["action"] == "unlock":
                 profile = staff_unlock(username=options["username"])
                 self.stdout.write(f"ロックを解除しました: {profile.user.get_username()}")
+            else:
+                profile = staff_totp_reset(username=options["username"])
+                self.stdout.write(
+                    f"認証アプリの設定を取り消しました: {profile.user.get_username()}"
+                    "（次のログインで設定し直します）"
+                )
         except StaffAccountError as exc:
             raise CommandError(str(exc)) from exc
         except ValidationError as exc:
