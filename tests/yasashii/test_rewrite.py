@@ -66,6 +66,7 @@ def test_kanji_to_int(numeral: str, value: int) -> None:
         ("十分に気をつけて", "十分に気をつけて"),
         ("一部の地域", "一部の地域"),
         ("一時避難", "一時避難"),
+        ("十リットル", "10リットル"),
         ("一緒に", "一緒に"),
         ("（午後３時）", "（午後3時）"),
     ],
@@ -472,6 +473,31 @@ def test_corpus_average_gain(corpus_results: list[RewriteResult]) -> None:
 )
 def test_rewrite_examples(source: str, expected: str) -> None:
     assert rewrite(source, today=TODAY).text == expected
+
+
+NAUGHTY = [
+    "",
+    "\x00",
+    "　",
+    "。。。、、、",
+    "🌀🌀 ご記入ください 🌀",
+    "<script>alert(1)</script>を行います",
+    "令和99年2月30日と令和元年13月1日",
+    "99999999999999999999円",
+    "一億兆円",
+    "\r\n\r\n至急\r\n",
+    "ないないないことはありません",
+    "（（（避難してください",
+    "、ので、が、し、て、",
+    "ご記入ください。" * 200,
+]
+
+
+@pytest.mark.parametrize("text", NAUGHTY)
+def test_naughty_strings(text: str) -> None:
+    result = rewrite(text, today=TODAY)
+    assert result.missing == ()
+    assert missing_facts(facts(text, today=TODAY), result.text, today=TODAY) == ()
 
 
 # --- Property ----------------------------------------------------------------------------

@@ -14,6 +14,14 @@ sentence must still be in the result (compared in a normal form: half-width digi
 Arabic numerals, 西暦); if a rule would drop one, its change is undone for that sentence
 and the fallback is recorded.
 
+A readability guard follows: if jReadability (``analyze``) scores the result harder than
+the source, the sentence is split at every clause and term explanations move into
+sentences of their own; if it is still harder, the rules in ``UNDOABLE`` (paraphrases,
+explanations, numerals, 〜を行う) are undone one by one. ``GUIDELINE_RULES`` (plain polite
+forms, positive statements, plain dates and times) always stay, though the regression,
+which penalises verbs and 漢語, can score them a few tenths harder: on the test corpus
+no sentence falls into a harder band.
+
 Rewriters are pluggable (``Rewriter`` and ``RewriterRegistry``): a city may register an
 LLM rewriter; its output goes through the same fact check and falls back to the rules.
 
