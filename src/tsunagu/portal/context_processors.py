@@ -26,4 +26,6 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "languages": settings.LANGUAGES,
         "resident": getattr(request, "resident", None),
         "session_idle_seconds": settings.TSUNAGU_SESSION_IDLE_MINUTES * 60,
+        # Staff pages have their own login: the resident's account links are not shown.
+        "is_staff_page": request.path.startswith("/staff/"),
     }
