@@ -21,7 +21,7 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -32,6 +32,7 @@ from tsunagu.applications.binding import bind_step, error_list
 from tsunagu.applications.models import WITHDRAWABLE_STATUSES, ApplicationSignature, Draft
 from tsunagu.applications.render import render_fields
 from tsunagu.core import postal
+from tsunagu.core.fieldtypes import reading_lang
 from tsunagu.core.uploads import AttachmentError, attachment_prepare
 from tsunagu.procedures.schema import Assurance, Procedure
 from tsunagu.procedures.selectors import (
@@ -45,7 +46,8 @@ View = Callable[..., HttpResponseBase]
 
 
 def lang() -> str:
-    return translation.get_language() or "ja"
+    """The active reading language (``ja``, ``ja-easy`` or ``en``) for procedure texts."""
+    return reading_lang()
 
 
 def _login_redirect(
@@ -77,14 +79,18 @@ def _step_url(draft: Draft, step_id: str) -> str:
     return reverse("applications:step", kwargs={"draft_id": draft.pk, "step_id": step_id})
 
 
-def _progress(proc: Procedure, draft: Draft, current: str) -> dict[str, Any]:
-    seq = engine.step_sequence(proc, draft.answers)
+def _progress(
+    proc: Procedure, draft: Draft, current: str, seq: list[str] | None = None
+) -> dict[str, Any]:
+    seq = seq if seq is not None else engine.step_sequence(proc, draft.answers)
     index = seq.index(current) if current in seq else 0
     return {"index": index + 1, "total": len(seq), "percent": int((index + 1) * 100 / len(seq))}
 
 
-def _neighbour(proc: Procedure, draft: Draft, current: str, delta: int) -> str | None:
-    seq = engine.step_sequence(proc, draft.answers)
+def _neighbour(
+    proc: Procedure, draft: Draft, current: str, delta: int, seq: list[str] | None = None
+) -> str | None:
+    seq = seq if seq is not None else engine.step_sequence(proc, draft.answers)
     if current not in seq:
         return seq[0]
     i = seq.index(current) + delta
@@ -204,6 +210,7 @@ def step(request: ResidentRequest, draft_id: Any, step_id: str) -> HttpResponse:
         row_counts=row_counts,
     )
     status = 400 if problems and request.method == "POST" else 200
+    seq = engine.step_sequence(proc, draft.answers)
     return render(
         request,
         "applications/step.html",
@@ -213,11 +220,11 @@ def step(request: ResidentRequest, draft_id: Any, step_id: str) -> HttpResponse:
             "step": the_step,
             "fields_html": render_fields(fields, page_title=the_step.title.get(current)),
             "errors": error_list(fields),
-            "progress": _progress(proc, draft, step_id),
+            "progress": _progress(proc, draft, step_id, seq),
             "lang": current,
             "notice": notice,
             "return_to_check": request.GET.get("return") == "check",
-            "is_first": _neighbour(proc, draft, step_id, -1) is None,
+            "is_first": _neighbour(proc, draft, step_id, -1, seq) is None,
         },
         status=status,
     )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.utils import translation
+from tsunagu.core.fieldtypes import reading_lang
 
 READING_LANGS = ("ja", "ja-easy", "en")
 
@@ -13,12 +12,7 @@ def current_lang() -> str:
 
     Example: inside ``translation.override("en-gb")`` this returns ``"en"``.
     """
-    code = (translation.get_language() or settings.LANGUAGE_CODE).lower()
-    if code == "ja-easy":
-        return "ja-easy"
-    if code.split("-")[0] == "en":
-        return "en"
-    return "ja"
+    return reading_lang()
 
 
 def html_lang(lang: str) -> str:
