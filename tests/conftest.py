@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
 from tsunagu.accounts.models import Resident
+from tsunagu.accounts.staff_models import StaffProfile
 from tsunagu.procedures.loader import catalog
 
 
@@ -86,3 +88,59 @@ def resident_client(client: Client, db: None) -> Client:
 @pytest.fixture
 def procedures() -> dict[str, Any]:
     return catalog().procedures
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def staff_make(
+    username: str, *, department: str = "kodomo_seisaku", role: str = "clerk"
+) -> StaffProfile:
+    """A member of staff with TOTP already enrolled (the login pages have their own tests)."""
+    from tsunagu.accounts.staff_services import staff_create
+
+    profile = staff_create(
+        username=username, password=STAFF_PASSWORD, department=department, role=role
+    )
+    profile.totp_confirmed = True
+    profile.save(update_fields=["totp_confirmed"])
+    return profile
+
+
+def staff_login(client: Client, profile: StaffProfile) -> Client:
+    """Put ``client`` in a completed staff session of ``profile`` (password and TOTP done),
+    as the login pages leave it. For tests of the pages behind the login."""
+    import time
+
+    from tsunagu.accounts.staff_services import (
+        SESSION_STAFF,
+        SESSION_STAFF_LOGIN_AT,
+        SESSION_STAFF_SEEN_AT,
+    )
+
+    session = client.session
+    now = int(time.time())
+    session[SESSION_STAFF] = profile.pk
+    session[SESSION_STAFF_LOGIN_AT] = now
+    session[SESSION_STAFF_SEEN_AT] = now
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client
+
+
+@pytest.fixture
+def staff_client(db: None) -> Any:
+    """A factory: ``staff_client(role="chief", department="kaigo_hoken")`` returns a fresh
+    client logged in as a new member of staff of that role and department (the profile is
+    ``client.staff``)."""
+    counter = iter(range(1, 1000))
+
+    def make(*, role: str = "clerk", department: str = "kodomo_seisaku") -> Client:
+        profile = staff_make(
+            f"{role}-{department}-{next(counter)}", department=department, role=role
+        )
+        client = staff_login(Client(), profile)
+        client.staff = profile  # type: ignore[attr-defined]  # handy in tests
+        return client
+
+    return make

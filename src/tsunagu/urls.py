@@ -1,4 +1,4 @@
-"""Root URLconf: the public portal, resident login, and the front office."""
+"""Root URLconf: the public portal, resident login, the front office and the staff side."""
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
@@ -16,6 +16,15 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tsunagu.accounts.urls")),
     path("staff/", include("tsunagu.accounts.staff_urls")),
+    path("staff/", include("tsunagu.casework.urls")),
+    path("staff/", include("tsunagu.casework.corrections.urls")),
+    path("staff/", include("tsunagu.casework.approvals.urls")),
+    path("staff/", include("tsunagu.casework.notices.urls")),
+    path("staff/", include("tsunagu.casework.exports.urls")),
+    path("staff/", include("tsunagu.casework.counter.urls")),
+    path("staff/audit/", include("tsunagu.audit.urls")),
+    path("", include("tsunagu.casework.corrections.resident_urls")),
+    path("", include("tsunagu.casework.notices.resident_urls")),
     path("", include("tsunagu.applications.urls")),
     path("", include("tsunagu.portal.urls")),
 ]

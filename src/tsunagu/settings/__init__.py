@@ -76,6 +76,11 @@ INSTALLED_APPS = [
     "tsunagu.accounts",
     "tsunagu.applications",
     "tsunagu.casework",
+    "tsunagu.casework.corrections",
+    "tsunagu.casework.approvals",
+    "tsunagu.casework.notices",
+    "tsunagu.casework.exports",
+    "tsunagu.casework.counter",
     "tsunagu.portal",
 ]
 
