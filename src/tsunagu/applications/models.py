@@ -217,3 +217,32 @@ class FunnelEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure_code} {self.step} {self.kind}"
+
+
+def document_path(instance: ApplicationDocument, filename: str) -> str:
+    return (
+        f"documents/{instance.application_id}/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
+    )
+
+
+class ApplicationDocument(models.Model):
+    """A document the city issued about an application (a decision notice, a certificate),
+    delivered by the back office through ``applications.services`` for the resident to
+    download from their page. The file is stored as delivered; ``sha256`` pins it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    file = models.FileField(upload_to=document_path, max_length=200)
+    content_type = models.CharField(max_length=80, default="application/pdf")
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    issued_at = models.DateTimeField()
+    first_downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["issued_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.title}"
