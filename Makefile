@@ -32,9 +32,9 @@ setup: $(BIN)/.installed messages
 
 # Debian's Chromium for the browser tests (never a downloaded browser).
 browser:
-	@test -x /usr/bin/chromium || { \
+	@test -x /usr/bin/chromium -a -f /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf || { \
 	  echo "Installing Debian's chromium for the browser tests..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-ipaexfont >/dev/null; }
 
 # Translation catalogs (.po -> .mo); needs msgfmt from gettext.
 messages:

@@ -213,6 +213,8 @@ TSUNAGU_CITY = {
     "prefecture": os.environ.get("TSUNAGU_CITY_PREFECTURE", "茨城県"),
     "receipt_prefix": os.environ.get("TSUNAGU_RECEIPT_PREFIX", "HN"),
     "phone": os.environ.get("TSUNAGU_CITY_PHONE", "029-273-0111"),
+    # The mayor's name as printed on notices (「ひたちなか市長 〇〇 〇〇」); empty: the title only.
+    "mayor": os.environ.get("TSUNAGU_CITY_MAYOR", ""),
 }
 TSUNAGU_AUTH_PLUGINS = [
     p.strip() for p in os.environ.get("TSUNAGU_AUTH_PLUGINS", "demo").split(",") if p.strip()
@@ -287,3 +289,31 @@ TSUNAGU_OIDC_PROVIDERS: dict[str, dict[str, Any]] = {
 # Algorithm of new client keys (var/oidc/keys/): ES256 (P-256) or RS256 (RSA-3072).
 TSUNAGU_OIDC_KEY_ALG = os.environ.get("TSUNAGU_OIDC_KEY_ALG", "ES256")
 # --- end OpenID Connect (accounts.oidc) ---
+
+# --- Notices (casework.notices): the city's e-seal (eシール) that signs them; docs/notices.md ---
+# The key and certificate as PEM files, or one PKCS#12 file; the passphrase of either; the
+# intermediate certificates; the root certificates a notice's signature is verified
+# against (comma-separated); an RFC 3161 time-stamp authority (PAdES-B-T). With no key
+# configured, a DEMO e-seal (and a local demo TSA) is generated under var/demo-eseal/.
+TSUNAGU_ESEAL: dict[str, Any] = {
+    "key": os.environ.get("TSUNAGU_ESEAL_KEY", ""),
+    "cert": os.environ.get("TSUNAGU_ESEAL_CERT", ""),
+    "pkcs12": os.environ.get("TSUNAGU_ESEAL_PKCS12", ""),
+    "passphrase": os.environ.get("TSUNAGU_ESEAL_PASSPHRASE", ""),
+    "chain": [p.strip() for p in os.environ.get("TSUNAGU_ESEAL_CHAIN", "").split(",") if p.strip()],
+    "trust_roots": [
+        p.strip() for p in os.environ.get("TSUNAGU_ESEAL_TRUST_ROOTS", "").split(",") if p.strip()
+    ],
+    "tsa_url": os.environ.get("TSUNAGU_ESEAL_TSA_URL", ""),
+    "demo_dir": VAR_DIR / "demo-eseal",
+}
+# TrueType Japanese fonts embedded in notices (Debian's fonts-ipaexfont by default).
+TSUNAGU_NOTICE_FONTS = {
+    "mincho": os.environ.get(
+        "TSUNAGU_NOTICE_FONT_MINCHO", "/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf"
+    ),
+    "gothic": os.environ.get(
+        "TSUNAGU_NOTICE_FONT_GOTHIC", "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
+    ),
+}
+# --- end Notices ---
