@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from tests.yasashii.readings import READINGS
 from tsunagu.yasashii import analyze, ruby
+from tsunagu.yasashii.lexicon import kanji_grades, load_data
 
 _RT = re.compile(r"<rt>.*?</rt>", re.S)
 _TAG = re.compile(r"<[^>]*>")
@@ -71,16 +72,35 @@ def test_everything_is_escaped(text: str, expected: str) -> None:
         ("学校へ行く", 3, "学校へ行く"),
         ("学校へ行く", 1, "<ruby>学校<rt>がっこう</rt></ruby>へ<ruby>行<rt>い</rt></ruby>く"),
         ("避難", 3, "<ruby>避難<rt>ひなん</rt></ruby>"),
+        # 駅 is grade 3, 説 grade 4, 額 grade 5, 届 grade 6, 避 after primary school.
+        ("駅へ", 4, "駅へ"),
+        ("駅へ", 3, "<ruby>駅<rt>えき</rt></ruby>へ"),
+        ("説明", 5, "説明"),
+        ("金額", 6, "金額"),
+        ("金額", 5, "<ruby>金額<rt>きんがく</rt></ruby>"),
+        ("届け", 7, "届け"),
+        ("届け", 6, "<ruby>届<rt>とど</rt></ruby>け"),
+        ("避難", 7, "<ruby>避難<rt>ひなん</rt></ruby>"),
     ],
 )
 def test_min_grade(text: str, min_grade: int, expected: str) -> None:
     assert ruby(text, min_grade=min_grade) == expected
 
 
-@pytest.mark.parametrize("min_grade", [0, 4, 7])
+@pytest.mark.parametrize("min_grade", [0, -1, 8])
 def test_min_grade_outside_the_shipped_table_is_refused(min_grade: int) -> None:
     with pytest.raises(ValueError, match="min_grade"):
         ruby("字", min_grade=min_grade)
+
+
+def test_the_school_grade_table_is_complete() -> None:
+    """学年別漢字配当表 (2017, in force since 2020): 1,026 kanji, each in one grade."""
+    table = load_data("kanji_grades.yaml")
+    sizes = {grade: len(chars) for grade, chars in table.items()}
+    assert sizes == {1: 80, 2: 160, 3: 200, 4: 202, 5: 193, 6: 191}
+    assert len(kanji_grades()) == 1026
+    assert kanji_grades()["茨"] == 4  # a prefecture kanji added in the 2017 revision
+    assert kanji_grades()["額"] == 5
 
 
 NAUGHTY = [

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from tsunagu.yasashii.analysis import Report, analyze
+from tsunagu.yasashii.lexicon import USER_DICT_ENV, use_user_dictionary
 from tsunagu.yasashii.rewrite import rewrite
 from tsunagu.yasashii.ruby import ruby
 
@@ -37,6 +38,11 @@ def main(
     argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None
 ) -> int:
     parser = argparse.ArgumentParser(prog="python -m tsunagu.yasashii")
+    parser.add_argument(
+        "--user-dict",
+        metavar="PATH",
+        help=f"the city's own dictionary file (default: ${USER_DICT_ENV} or the shipped one)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_analyze = sub.add_parser("analyze", help="report the difficulty of each sentence")
     p_analyze.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -47,6 +53,8 @@ def main(
     p_ruby = sub.add_parser("ruby", help="add furigana as HTML <ruby>")
     p_ruby.add_argument("--min-grade", type=int, default=None, help="skip kanji taught earlier")
     args = parser.parse_args(argv)
+    if args.user_dict:
+        use_user_dictionary(args.user_dict)
 
     if stdin is None:
         sys.stdin.reconfigure(encoding="utf-8")  # type: ignore[union-attr]  # TextIOWrapper at run time

@@ -5,10 +5,12 @@ Every word list lives in ``data/*.yaml``; this module loads each file once.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -47,13 +49,74 @@ def double_negative_patterns() -> tuple[Pattern, ...]:
     )
 
 
+USER_DICT_ENV = "TSUNAGU_YASASHII_USER_DICT"
+"""Environment variable naming a city's own dictionary file (read once, on first use)."""
+
+_user_dict_path: Path | None = None
+
+
+def _read_entries(data: Any, source: str) -> dict[str, str]:
+    """Surface → reading from a parsed dictionary file: ``places``/``facilities``/``words``
+    sections, each a mapping of name to hiragana reading."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: expected a mapping with places/facilities sections")
+    entries: dict[str, str] = {}
+    for section in ("places", "facilities", "words"):
+        items = data.get(section) or {}
+        if not isinstance(items, dict):
+            raise ValueError(f"{source}: {section} must map names to readings")
+        for k, v in items.items():
+            word, reading = str(k).strip(), str(v).strip()
+            if not word or not reading or not _KANA_READING.fullmatch(reading):
+                raise ValueError(f"{source}: {word!r} needs a reading in hiragana")
+            entries[word] = reading
+    return entries
+
+
+_KANA_READING = re.compile(r"[ぁ-ゖー・ 　]+")
+
+
+def use_user_dictionary(path: str | os.PathLike[str] | None) -> None:
+    """Use a city's own dictionary file on top of the shipped one (``None``: go back to
+    ``$TSUNAGU_YASASHII_USER_DICT`` or the shipped file alone).
+
+    The file has the layout of ``data/city.yaml``; its entries add to or override the
+    shipped ones, and ``replace_default: true`` drops the shipped entries. Analysis,
+    rewriting and furigana all see the change at once.
+
+    >>> use_user_dictionary(None)
+    """
+    global _user_dict_path
+    _user_dict_path = Path(path) if path is not None else None
+    city_dictionary.cache_clear()
+    _city_regex.cache_clear()
+
+
+def user_dictionary_path() -> Path | None:
+    """The city file in use: the one given to ``use_user_dictionary``, else the variable."""
+    if _user_dict_path is not None:
+        return _user_dict_path
+    env = os.environ.get(USER_DICT_ENV, "").strip()
+    return Path(env) if env else None
+
+
 @cache
 def city_dictionary() -> dict[str, str]:
-    """Surface → hiragana reading of the city's place and facility names."""
-    data = load_data("city.yaml")
-    entries: dict[str, str] = {}
-    for section in ("places", "facilities"):
-        entries.update({str(k): str(v) for k, v in (data.get(section) or {}).items()})
+    """Surface → hiragana reading of the city's place and facility names.
+
+    The shipped file (``data/city.yaml``, Hitachinaka) plus the city's own file if one is
+    configured (``use_user_dictionary`` or ``$TSUNAGU_YASASHII_USER_DICT``).
+    """
+    entries = _read_entries(load_data("city.yaml"), "city.yaml")
+    path = user_dictionary_path()
+    if path is not None:
+        data = yaml.safe_load(path.read_text("utf-8"))
+        own = _read_entries(data, str(path))
+        if isinstance(data, dict) and data.get("replace_default"):
+            entries = {}
+        entries.update(own)
     return entries
 
 
@@ -62,6 +125,16 @@ def _city_regex() -> re.Pattern[str] | None:
     words = sorted(city_dictionary(), key=len, reverse=True)
     # Alternatives are tried in order, so longest first gives the longest match.
     return re.compile("|".join(map(re.escape, words))) if words else None
+
+
+def city_words(text: str) -> list[str]:
+    """The city dictionary's words in ``text`` (longest match, in order of appearance).
+
+    >>> city_words("勝田駅から那珂湊へ")
+    ['勝田駅', '那珂湊']
+    """
+    regex = _city_regex()
+    return regex.findall(text) if regex is not None else []
 
 
 @dataclass(frozen=True, slots=True)

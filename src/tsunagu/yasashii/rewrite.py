@@ -42,7 +42,7 @@ from tsunagu.yasashii._sudachi import Token
 
 # _counts: the source's tokens serve both the fact extractor and its score.
 from tsunagu.yasashii.analysis import _counts, analyze, readability, split_sentences
-from tsunagu.yasashii.lexicon import city_dictionary, load_data, tokens
+from tsunagu.yasashii.lexicon import city_words, load_data, tokens
 
 # Sentences up to this length are not split (the 弘前大学 rules aim at short sentences).
 SPLIT_OVER = 30
@@ -218,7 +218,7 @@ def _proper_nouns(text: str, toks: list[Token] | None = None) -> list[str]:
         if t.pos[1] == "固有名詞" and t.surface.strip() and t.surface not in ERAS
     ]
     # City names are proper nouns even where the city dictionary tags them as places only.
-    found += [w for w in city_dictionary() if w in text]
+    found += city_words(text)
     return list(dict.fromkeys(found))
 
 

@@ -18,7 +18,7 @@ _KANJI_CHARS = "一-龥々〆ヶ㐀-䶵豈-﫿"
 _HAS_KANJI = re.compile(f"[{_KANJI_CHARS}]")
 # A surface is kanji runs and kana runs; anything else (digits, Latin) is left as is.
 _PART = re.compile(f"([{_KANJI_CHARS}]+)|([ぁ-ゖァ-ヺー]+)|(.+?)", re.S)
-_MAX_GRADE_SHIPPED = 2  # the highest grade in data/kanji_grades.yaml
+_MAX_GRADE_SHIPPED = 6  # the highest grade in data/kanji_grades.yaml (教育漢字)
 
 
 def _kana(s: str) -> str:
@@ -64,7 +64,8 @@ def ruby(text: str, *, min_grade: int | None = None) -> str:
     """HTML of ``text`` with furigana over kanji words, everything else escaped.
 
     With ``min_grade``, words whose kanji are all taught before that school grade stay
-    without furigana (grades 1 and 2 are shipped, so ``min_grade`` may be 1 to 3).
+    without furigana (grades 1 to 6 are shipped, so ``min_grade`` may be 1 to 7; 7 means
+    only kanji taught after primary school get furigana).
 
     >>> ruby("会議を行って")
     '<ruby>会議<rt>かいぎ</rt></ruby>を<ruby>行<rt>おこな</rt></ruby>って'
