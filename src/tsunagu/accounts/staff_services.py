@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import time
 import unicodedata
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -125,12 +127,108 @@ def staff_totp_reset(*, username: str) -> StaffProfile:
     return profile
 
 
+# --- per-address lockout ------------------------------------------------------------
+# The per-account lockout stops guessing one account's password; it does not stop one
+# machine from trying a few passwords on every account. So failures are also counted per
+# client address, in the cache (fast, and it forgets by itself): N failures within the
+# window block the address for a while. Settings: TSUNAGU_STAFF_IP_MAX_FAILURES,
+# TSUNAGU_STAFF_IP_WINDOW_MINUTES, TSUNAGU_STAFF_IP_BLOCK_MINUTES and the cache alias
+# TSUNAGU_STAFF_IP_CACHE (a cache shared by every worker in production: with a
+# per-process cache each worker counts on its own).
+
+
+def _ip_setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def staff_client_address(request: HttpRequest) -> str:
+    """The address failures are counted for: the client's IPv4 address, or the /64 of
+    an IPv6 address (one home or phone usually holds a whole /64); "" when unknown.
+
+    Only ``REMOTE_ADDR``, as the audit log: a forwarded header could be forged.
+
+    >>> staff_client_address(rf.get("/", REMOTE_ADDR="2001:db8::1"))  # doctest: +SKIP
+    '2001:db8::/64'
+    """
+    raw = str(request.META.get("REMOTE_ADDR") or "").split("%", 1)[0]
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return ""
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _ip_keys(address: str) -> tuple[str, str]:
+    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
+    return f"tsunagu:staff-ip-fail:{digest}", f"tsunagu:staff-ip-block:{digest}"
+
+
+def staff_ip_blocked(request: HttpRequest) -> bool:
+    """Whether the client's address is blocked after too many failed staff logins."""
+    address = staff_client_address(request)
+    if not address:
+        return False
+    cache = caches[str(getattr(settings, "TSUNAGU_STAFF_IP_CACHE", "default"))]
+    return bool(cache.get(_ip_keys(address)[1]))
+
+
+def _ip_fail(request: HttpRequest) -> None:
+    """Count one failure for the client's address; block it at the limit (audited)."""
+    address = staff_client_address(request)
+    limit = _ip_setting("TSUNAGU_STAFF_IP_MAX_FAILURES", 20)
+    if not address or limit <= 0:
+        return
+    cache = caches[str(getattr(settings, "TSUNAGU_STAFF_IP_CACHE", "default"))]
+    count_key, block_key = _ip_keys(address)
+    window = _ip_setting("TSUNAGU_STAFF_IP_WINDOW_MINUTES", 15) * 60
+    # add() starts the window at the first failure; incr() is atomic on shared caches.
+    cache.add(count_key, 0, timeout=window)
+    try:
+        count = cache.incr(count_key)
+    except ValueError:  # expired between add() and incr(): a new window
+        cache.set(count_key, 1, timeout=window)
+        count = 1
+    if count >= limit and not cache.get(block_key):
+        minutes = _ip_setting("TSUNAGU_STAFF_IP_BLOCK_MINUTES", 30)
+        cache.set(block_key, 1, timeout=minutes * 60)
+        cache.delete(count_key)
+        audit_record(
+            action="staff.ip_block",
+            request=request,
+            obj_type="staff",
+            summary={"failures": count, "minutes": minutes},
+        )
+
+
+def staff_ip_unblock(*, address: str) -> None:
+    """Lift the block of one client address (and forget its failures)."""
+    cache = caches[str(getattr(settings, "TSUNAGU_STAFF_IP_CACHE", "default"))]
+    cache.delete_many(list(_ip_keys(address)))
+    audit_record(action="staff.ip_unblock", obj_type="staff", summary={})
+
+
+def _ip_refused(*, request: HttpRequest, step: str) -> bool:
+    """True (and audited) when the address is blocked: the attempt is not even checked."""
+    if not staff_ip_blocked(request):
+        return False
+    audit_record(
+        action="staff.login_failed",
+        request=request,
+        obj_type="staff",
+        summary={"step": step, "reason": "ip_blocked"},
+    )
+    return True
+
+
 def _is_locked(profile: StaffProfile) -> bool:
     return profile.locked_until is not None and profile.locked_until > timezone.now()
 
 
 def _fail(*, request: HttpRequest, profile: StaffProfile | None, step: str) -> None:
     """Count one failed entry (inside the caller's transaction, profile row locked)."""
+    _ip_fail(request)
     if profile is None:
         audit_record(
             action="staff.login_failed",
@@ -178,8 +276,12 @@ def staff_password_check(
     """First step: check the password; on success the session waits for the second factor.
 
     Returns False alike for an unknown user, a wrong password and a locked account. The
-    session is replaced by a fresh one (any resident login on this browser ends).
+    session is replaced by a fresh one (any resident login on this browser ends). A blocked
+    client address gets False too, without the password being checked.
     """
+    if _ip_refused(request=request, step="password"):
+        make_password(password)  # the same work as a real check: no timing hint
+        return False
     with transaction.atomic():
         profile = (
             StaffProfile.objects.select_for_update()
@@ -289,6 +391,8 @@ def staff_second_factor(*, request: HttpRequest, profile_id: int, code: str) -> 
 
     A recovery code works once: it is deleted when used.
     """
+    if _ip_refused(request=request, step="totp"):
+        return False
     with transaction.atomic():
         profile = StaffProfile.objects.select_for_update().select_related("user").get(pk=profile_id)
         if not profile.totp_confirmed or _is_locked(profile):
@@ -326,6 +430,8 @@ def staff_totp_enrol(*, request: HttpRequest, profile_id: int, code: str) -> lis
     Returns the ten recovery codes (shown once, only their hashes are kept), or None when
     the code is wrong.
     """
+    if _ip_refused(request=request, step="totp_setup"):
+        return None
     with transaction.atomic():
         profile = StaffProfile.objects.select_for_update().select_related("user").get(pk=profile_id)
         if profile.totp_confirmed or not profile.totp_secret or _is_locked(profile):

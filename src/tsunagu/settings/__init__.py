@@ -288,6 +288,12 @@ TSUNAGU_OIDC_PROVIDERS: dict[str, dict[str, Any]] = {
 }
 # Algorithm of new client keys (var/oidc/keys/): ES256 (P-256) or RS256 (RSA-3072).
 TSUNAGU_OIDC_KEY_ALG = os.environ.get("TSUNAGU_OIDC_KEY_ALG", "ES256")
+# Staff login: per-address lockout (accounts.staff_services): MAX_FAILURES failed
+# entries from one address (an IPv6 /64) within WINDOW minutes block it for BLOCK minutes.
+TSUNAGU_STAFF_IP_MAX_FAILURES = int(os.environ.get("TSUNAGU_STAFF_IP_MAX_FAILURES", "20"))
+TSUNAGU_STAFF_IP_WINDOW_MINUTES = int(os.environ.get("TSUNAGU_STAFF_IP_WINDOW_MINUTES", "15"))
+TSUNAGU_STAFF_IP_BLOCK_MINUTES = int(os.environ.get("TSUNAGU_STAFF_IP_BLOCK_MINUTES", "30"))
+TSUNAGU_STAFF_IP_CACHE = os.environ.get("TSUNAGU_STAFF_IP_CACHE", "default")
 # --- end OpenID Connect (accounts.oidc) ---
 
 # --- Notices (casework.notices): the city's e-seal (eシール) that signs them; docs/notices.md ---

@@ -16,6 +16,14 @@ from tsunagu.core.crypto import decrypt
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_ip_counts() -> None:
+    """Every test starts with no failed logins counted for its (shared) client address."""
+    from django.core.cache import caches
+
+    caches["default"].clear()
+
+
 @pytest.fixture
 def clerk(db: None) -> StaffProfile:
     return staff_create(
