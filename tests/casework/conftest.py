@@ -29,15 +29,20 @@ def test_catalog(settings: Any) -> Iterator[Any]:
     catalog.cache_clear()
 
 
-def make_submission(resident: Resident, procedure_code: str = "test-teate") -> Application:
+def make_submission(
+    resident: Resident,
+    procedure_code: str = "test-teate",
+    answers: dict[str, Any] | None = None,
+) -> Application:
     """A submitted application with its outbox record, as ``application_submit`` leaves it
     (written directly: these tests are about the back office, not the form)."""
     now = timezone.now()
+    answers = answers if answers is not None else {"pension": "kousei"}
     draft = Draft.objects.create(
         resident=resident,
         procedure_code=procedure_code,
         procedure_version=1,
-        answers={"pension": "kousei"},
+        answers=answers,
         submitted_at=now,
     )
     app = Application.objects.create(
@@ -46,7 +51,7 @@ def make_submission(resident: Resident, procedure_code: str = "test-teate") -> A
         receipt_number=f"T-{next(_numbers):06d}",
         procedure_code=procedure_code,
         procedure_version=1,
-        answers={"pension": "kousei"},
+        answers=answers,
         submitted_at=now,
     )
     HandoffOutbox.objects.create(application=app)
@@ -62,8 +67,12 @@ def clerk(db: None) -> User:
 def new_case(resident: Resident, test_catalog: Any) -> Callable[..., Case]:
     """Make a case through the real hand-off, optionally placed in a given status."""
 
-    def make(status: str | None = None, procedure_code: str = "test-teate") -> Case:
-        app = make_submission(resident, procedure_code)
+    def make(
+        status: str | None = None,
+        procedure_code: str = "test-teate",
+        answers: dict[str, Any] | None = None,
+    ) -> Case:
+        app = make_submission(resident, procedure_code, answers)
         case, created = handoff_take_one(application_id=app.pk)
         assert created
         if status is not None:

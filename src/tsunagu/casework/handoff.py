@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -27,6 +28,8 @@ from tsunagu.applications.services import handoff_mark_taken
 from tsunagu.audit.services import audit_record
 from tsunagu.casework import workdays
 from tsunagu.casework.models import Case, CaseStatus, CaseStatusChange
+from tsunagu.casework.selectors import search_kana_form, search_name_form
+from tsunagu.procedures.schema import Procedure
 from tsunagu.procedures.selectors import ProcedureNotFound, procedure_version_get
 
 log = structlog.get_logger(__name__)
@@ -83,6 +86,7 @@ def handoff_take_one(*, application_id: Any) -> tuple[Case, bool]:
                 "processing_days": proc.processing_days,
                 "due_date": due,
                 "submitted": payload,
+                **applicant_search_fields(proc=proc, payload=payload),
             },
         )
         handoff_mark_taken(application_id=application_id)
@@ -111,3 +115,47 @@ def handoff_take_one(*, application_id: Any) -> tuple[Case, bool]:
 
     case_sync_withdrawal(case=case)
     return case, created
+
+
+def _two_part(value: Any) -> str:
+    if not isinstance(value, Mapping):
+        return ""
+    parts = (value.get("sei"), value.get("mei"))
+    return " ".join(str(p).strip() for p in parts if isinstance(p, str) and p.strip())
+
+
+def _first_name_of_type(proc: Procedure, answers: Mapping[str, Any], ftype: str) -> str:
+    """The value of the applicant's field of ``ftype`` (name / kana_name): the one filled
+    from the resident's own profile if there is one, else the first one answered."""
+    fields = [f for s in proc.steps for f in s.fields if f.type == ftype]
+    own = [f for f in fields if (f.prefill or "").startswith("profile.")]
+    for spec in [*own, *fields]:
+        text = _two_part(answers.get(spec.id))
+        if text:
+            return text
+    return ""
+
+
+def applicant_search_fields(*, proc: Procedure, payload: Mapping[str, Any]) -> dict[str, str]:
+    """The applicant's name and reading for the inbox (``Case.applicant_*``, ``search_*``),
+    from the answers; without a name field, the signer's name on the certificate.
+
+    >>> applicant_search_fields(proc=proc, payload=payload)  # doctest: +SKIP
+    {'applicant_name': '常陸 花子', 'applicant_kana': 'ヒタチ ハナコ',
+     'search_name': '常陸花子', 'search_kana': 'ヒタチハナコ'}
+    """
+    answers = payload.get("answers") or {}
+    name = _first_name_of_type(proc, answers, "name")
+    kana = _first_name_of_type(proc, answers, "kana_name")
+    if not name:
+        signature = payload.get("signature") or {}
+        signer = signature.get("signer") if isinstance(signature, Mapping) else None
+        if isinstance(signer, Mapping) and isinstance(signer.get("name"), str):
+            name = signer["name"]
+    name, kana = name[:100], kana[:100]
+    return {
+        "applicant_name": name,
+        "applicant_kana": kana,
+        "search_name": search_name_form(name)[:100],
+        "search_kana": search_kana_form(kana)[:100],
+    }

@@ -72,6 +72,15 @@ class Case(models.Model):
     correction_since = models.DateField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The applicant as the inbox shows and searches them, filled once at the hand-off from
+    # the answers (see ``handoff.applicant_names``): denormalised so that a name search is
+    # one indexed prefix scan instead of a walk through every case's JSON.
+    applicant_name = models.CharField(max_length=100, blank=True)  # 常陸 花子
+    applicant_kana = models.CharField(max_length=100, blank=True)  # ヒタチ　ハナコ
+    # Search forms, matched by prefix (family name, or family and given name): NFKC without
+    # spaces, kana in katakana: "常陸花子", "ヒタチハナコ" (see ``casework.search``).
+    search_name = models.CharField(max_length=100, blank=True)
+    search_kana = models.CharField(max_length=100, blank=True)
     # The hand-off payload exactly as received: immutable after creation.
     submitted = models.JSONField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -82,6 +91,22 @@ class Case(models.Model):
             # The inbox: a department's cases of one status, soonest deadline first.
             models.Index(fields=["department", "status", "due_date"], name="case_inbox"),
             models.Index(fields=["assignee", "status", "due_date"], name="case_assignee"),
+            # The inbox over several statuses (the default "open" view): walk the
+            # department's cases in deadline order and stop after one page.
+            models.Index(fields=["department", "due_date"], name="case_department_due"),
+            # Name search: a LIKE 'prefix%' within one department. The pattern operator
+            # classes let PostgreSQL use the index whatever the database collation is
+            # (SQLite ignores them).
+            models.Index(
+                fields=["department", "search_name"],
+                name="case_search_name",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["department", "search_kana"],
+                name="case_search_kana",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
