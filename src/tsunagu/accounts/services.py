@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import logout as django_logout
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -136,3 +140,58 @@ def session_touch(*, request: HttpRequest, now: float | None = None) -> None:
     now = time.time() if now is None else now
     if now - request.session.get(SESSION_SEEN_AT, 0) >= 60:
         request.session[SESSION_SEEN_AT] = int(now)
+
+
+@transaction.atomic
+def resident_register_at_counter(
+    *,
+    clerk: AbstractBaseUser,
+    name_sei: str,
+    name_mei: str,
+    kana_sei: str,
+    kana_mei: str,
+    birth_date: dt.date | None,
+    gender: str,
+    postal_code: str,
+    address: str,
+    address_building: str = "",
+    phone: str = "",
+    email: str = "",
+    verified: Iterable[str] = (),
+    request: HttpRequest | None = None,
+) -> Resident:
+    """Record a resident identified by a clerk at the counter (書かない窓口).
+
+    ``verified`` lists the items (``name``, ``address``, ``birth_date``, ``gender``) the
+    clerk checked against an identity document: forms show them as verified and locked,
+    as after a card login. A counter resident has a key of its own (provider
+    ``counter``): without the card's ``sub`` nothing links it to an online account.
+
+    >>> resident_register_at_counter(clerk=user, name_sei="常陸", name_mei="花子", ...)  # doctest: +SKIP
+    <Resident: 常陸 花子>
+    """
+    resident = Resident.objects.create(
+        provider="counter",
+        subject=str(uuid.uuid4()),
+        name_sei=name_sei,
+        name_mei=name_mei,
+        kana_sei=kana_sei,
+        kana_mei=kana_mei,
+        birth_date=birth_date,
+        gender=gender,
+        postal_code=postal_code,
+        address=address,
+        address_building=address_building,
+        phone=phone,
+        email=email,
+        verified_fields=sorted(set(verified)),
+    )
+    audit_record(
+        action="resident.register_at_counter",
+        actor=clerk,
+        request=request,
+        obj_type="resident",
+        obj_id=str(resident.pk),
+        summary={"verified": resident.verified_fields},
+    )
+    return resident

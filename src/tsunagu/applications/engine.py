@@ -349,6 +349,24 @@ def parse_step(
     return result
 
 
+def parse_fields(
+    specs: Iterable[FieldDef], data: Mapping[str, Any], *, lang: str = "ja"
+) -> StepResult:
+    """Parse a flat list of fields (no groups, no conditions) outside any procedure, with
+    the same field types and messages as a procedure step: e.g. the identity a clerk
+    records at the counter.
+
+    >>> parse_fields([spec], {"birth": "R5.4.1"}).values  # doctest: +SKIP
+    {'birth': '2023-04-01'}
+    """
+    result = StepResult()
+    for spec in specs:
+        has, value = _parse_one(spec, spec.id, data, None, result, lenient=False, lang=lang)
+        if has:
+            result.values[spec.id] = value
+    return result
+
+
 def group_row_count(spec: FieldDef, data: Mapping[str, Any], default: int) -> int:
     raw = data.get(f"{spec.id}-rows")
     try:

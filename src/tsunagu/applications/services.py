@@ -378,8 +378,13 @@ def application_submit(
     request: HttpRequest | None = None,
     lang: str = "ja",
     signed: SignedData | None = None,
+    in_person: str = "",
 ) -> Submitted:
     """Submit a draft: validate against its pinned version and create the application.
+
+    ``in_person`` names how a clerk identified the resident at the counter (書かない窓口,
+    e.g. ``"my_number_card"``); it is accepted only for a counter draft, and there the
+    resident's confirmation in front of the clerk takes the place of the card signature.
 
     A procedure that needs the card and a signature (``card_signature``) is accepted only
     with ``signed``: a valid JPKI signature over exactly this application's canonical
@@ -392,6 +397,8 @@ def application_submit(
     the database's write lock on SQLite, and the receipt counter's row lock) stays
     short; inside it the draft is locked and must be exactly the draft that was checked.
     """
+    if in_person and draft.channel != Channel.COUNTER:
+        raise SubmissionRefused([engine.Problem("", "", _("申請データが見つかりません。"))])
     for _attempt in range(3):
         if draft.resident_id != resident.pk:
             raise SubmissionRefused([engine.Problem("", "", _("申請データが見つかりません。"))])
@@ -405,6 +412,7 @@ def application_submit(
             confirm_duplicate=confirm_duplicate,
             lang=lang,
             signed=signed,
+            require_signature=not in_person,
         )
         with transaction.atomic():
             current = (
@@ -418,7 +426,12 @@ def application_submit(
             if current == (draft.submitted_at, draft.updated_at):
                 return Submitted(
                     _application_create(
-                        draft=draft, resident=resident, checked=checked, request=request, lang=lang
+                        draft=draft,
+                        resident=resident,
+                        checked=checked,
+                        request=request,
+                        lang=lang,
+                        in_person=in_person,
                     ),
                     created=True,
                 )
@@ -575,7 +588,13 @@ def _check_signature(
 
 
 def _application_create(
-    *, draft: Draft, resident: Resident, checked: _Checked, request: HttpRequest | None, lang: str
+    *,
+    draft: Draft,
+    resident: Resident,
+    checked: _Checked,
+    request: HttpRequest | None,
+    lang: str,
+    in_person: str = "",
 ) -> Application:
     """The writes of a submission; runs inside the transaction that locked the draft."""
     proc = checked.proc
@@ -622,6 +641,7 @@ def _application_create(
             "version": proc.version,
             "receipt": app.receipt_number,
             "signed": checked.signed is not None,
+            **({"in_person": in_person} if in_person else {}),
         },
     )
     app_id = str(app.pk)
