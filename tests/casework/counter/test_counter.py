@@ -172,3 +172,22 @@ def test_another_departments_visit_looks_missing(staff_client: Any) -> None:
     missing = other.get(f"/staff/counter/{uuid.uuid4()}/")
     assert forbidden.status_code == missing.status_code == 404
     assert own.get(f"/staff/counter/{visit.pk}/").status_code == 200
+
+
+def test_the_case_page_panel_names_the_identity_document(staff_client: Any) -> None:
+    from django.test import RequestFactory
+
+    from tsunagu.casework.counter.panel import counter_panel
+    from tsunagu.casework.models import Case
+
+    client = staff_client(role="clerk")
+    visit = _start(client, procedures=["ninshin-todokede"])
+    item = visit.items.get()
+    case = Case(application_id=uuid.uuid4(), channel="online")
+    assert counter_panel(RequestFactory().get("/"), case, client.staff) is None
+    case = Case(application_id=uuid.uuid4(), channel="counter")
+    assert counter_panel(RequestFactory().get("/"), case, client.staff) is None
+    item.application_id = case.application_id
+    item.save()
+    context = counter_panel(RequestFactory().get("/"), case, client.staff)
+    assert context is not None and context["visit"] == visit
