@@ -33,6 +33,7 @@ from tsunagu.yasashii.rewrite import (
     official_terms,
     okonau,
     paraphrase,
+    phone_notes,
     rewrite,
     split_long,
     times,
@@ -599,3 +600,38 @@ def test_cli_rewrite_json() -> None:
     assert data["sentences"][0]["rules"] == ["paraphrase"]
     assert {"kind": "phone", "text": "029-273-0111", "value": "0292730111"} in data["facts"]
     assert data["missing"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("市民課（電話029-273-0111）まで連絡してください。",
+         "市民課まで連絡してください。電話番号は、029-273-0111です。"),
+        ("課（TEL 029-273-0111）へ。", "課へ。電話番号は、029-273-0111です。"),
+        ("市民課（029-273-0111）まで", "市民課（029-273-0111）まで"),  # no 。: left alone
+        ("電話029-273-0111まで。", "電話029-273-0111まで。"),
+    ],
+)  # fmt: skip
+def test_phone_notes(text: str, expected: str) -> None:
+    assert phone_notes(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "本人確認書類として、運転免許証またはパスポートを提示してください。",
+        "このお知らせについて、くわしいことは市のホームページで見てください。",
+        "台風の接近に伴って、明日のごみの収集はやめることにしました。",
+    ],
+)
+def test_compound_particles_are_not_clause_boundaries(text: str) -> None:
+    assert split_long(text, limit=0) == text
+
+
+def test_official_terms_inside_a_compound_stay_bare() -> None:
+    assert official_terms("印鑑登録証明書を出してください。") == "印鑑登録証明書を出してください。"
+    assert official_terms("印鑑を持ってきてください。") == "印鑑（はんこ）を持ってきてください。"
+
+
+def test_honorific_no_ue() -> None:
+    assert honorifics("通帳をお持ちのうえ、窓口へ") == "通帳を持って、窓口へ"

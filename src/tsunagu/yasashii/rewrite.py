@@ -17,10 +17,12 @@ and the fallback is recorded.
 A readability guard follows: if jReadability (``analyze``) scores the result harder than
 the source, the sentence is split at every clause and term explanations move into
 sentences of their own; if it is still harder, the rules in ``UNDOABLE`` (paraphrases,
-explanations, numerals, 〜を行う) are undone one by one. ``GUIDELINE_RULES`` (plain polite
-forms, positive statements, plain dates and times) always stay, though the regression,
-which penalises verbs and 漢語, can score them a few tenths harder: on the test corpus
-no sentence falls into a harder band.
+explanations, numerals, 〜を行う, telephone notes) are undone one by one.
+``GUIDELINE_RULES`` (plain polite forms, positive statements, plain dates and times) stay
+although the regression, which penalises verbs and 漢語, can score them a few tenths
+harder; only when the sentence (of at least ``GUARD_MIN_WORDS`` words) would fall into a
+harder level band are they undone too. On the test corpus no sentence falls into a
+harder band.
 
 Rewriters are pluggable (``Rewriter`` and ``RewriterRegistry``): a city may register an
 LLM rewriter; its output goes through the same fact check and falls back to the rules.
@@ -41,9 +43,20 @@ from typing import Any, Protocol, runtime_checkable
 from tsunagu.yasashii._sudachi import Token
 
 # _counts: the source's tokens serve both the fact extractor and its score.
-from tsunagu.yasashii.analysis import _counts, analyze, readability, split_sentences
+from tsunagu.yasashii.analysis import (
+    BANDS,
+    _counts,
+    analyze,
+    band,
+    readability,
+    split_sentences,
+)
 from tsunagu.yasashii.lexicon import city_words, load_data, tokens
 
+# The guard may undo a guideline rule only in a sentence of at least this many words: in
+# a shorter one a single word (午後 in 午後3時) moves jReadability by a whole band, and the
+# score says nothing about such a sentence.
+GUARD_MIN_WORDS = 12
 # Sentences up to this length are not split (the 弘前大学 rules aim at short sentences).
 SPLIT_OVER = 30
 # An output sentence longer than this is retried with every clause split and explanations
@@ -585,7 +598,9 @@ def double_negatives(sentence: str) -> str:
 def _term_regex() -> tuple[re.Pattern[str], dict[str, str]]:
     terms = {str(k): str(v) for k, v in _data()["terms"].items()}
     alternatives = "|".join(map(re.escape, sorted(terms, key=len, reverse=True)))
-    return re.compile(f"({alternatives})(?![（(])"), terms
+    # Not inside a longer compound: 印鑑 stays bare in 印鑑登録証明書.
+    word = "一-龥々ァ-ヶー"
+    return re.compile(f"(?<![{word}])({alternatives})(?![（({word}])"), terms
 
 
 def official_terms(
@@ -615,6 +630,30 @@ def official_terms(
         return f"{term}（{terms[term]}）"
 
     return regex.sub(repl, sentence) + "".join(notes)
+
+
+_PHONE_NOTE = re.compile(
+    r"[（(](?:電話|TEL|Tel|tel|℡)[:：]?\s*((?:0\d{1,4}-\d{1,4}-\d{3,4})|(?:0\d{9,10}))[）)]"
+)
+
+
+def phone_notes(sentence: str) -> str:
+    """A telephone number in brackets moves into a sentence of its own (one idea per
+    sentence): ``市民課（電話029-273-0111）まで`` → ``市民課まで…。電話番号は、029-273-0111です。``
+
+    >>> phone_notes("市民課（電話029-273-0111）まで連絡してください。")
+    '市民課まで連絡してください。電話番号は、029-273-0111です。'
+    """
+    if not sentence.endswith("。"):
+        return sentence
+    numbers: list[str] = []
+
+    def repl(m: re.Match[str]) -> str:
+        numbers.append(m.group(1))
+        return ""
+
+    body = _PHONE_NOTE.sub(repl, sentence)
+    return body + "".join(f"電話番号は、{n}です。" for n in numbers)
 
 
 # --- Splitting long sentences -------------------------------------------------------------
@@ -667,6 +706,12 @@ def _boundary(toks: list[Token], i: int) -> tuple[int, str] | None:
     return None
 
 
+@cache
+def _not_clauses() -> tuple[str, ...]:
+    """Compound particles before a 、 that do not end a clause (``rewrite.yaml``)."""
+    return tuple(_data()["not_clauses"])
+
+
 def _ends_in_request(rest: str) -> bool:
     """Whether the first sentence of ``rest`` is a request (〜てください)."""
     return re.match(r"[^。]*[てで]ください(?:。|$)", rest) is not None
@@ -687,7 +732,7 @@ def split_long(sentence: str, *, limit: int = SPLIT_OVER) -> str:
         if t.surface != "、":
             continue
         found = _boundary(toks, i)
-        if found is None:
+        if found is None or sentence.endswith(_not_clauses(), 0, t.start):
             continue
         end, kind = found
         rest = sentence[t.start + 1 :].lstrip()
@@ -727,11 +772,12 @@ RULES: tuple[tuple[str, Callable[[str, _Context], str]], ...] = (
         "official_terms",
         lambda s, c: official_terms(s, explained=c.explained, separate=c.short),
     ),
+    ("phone_notes", lambda s, c: phone_notes(s)),
     ("split", lambda s, c: split_long(s, limit=0 if c.short else SPLIT_OVER)),
 )
 """The rules in the order they run; each sees the previous one's accepted output."""
 
-UNDOABLE = frozenset({"official_terms", "numerals", "okonau", "paraphrase"})
+UNDOABLE = frozenset({"official_terms", "numerals", "okonau", "paraphrase", "phone_notes"})
 """Rules the readability guard may undo (see ``_rewrite_sentence``)."""
 
 GUIDELINE_RULES = frozenset({"honorifics", "double_negatives", "dates", "times"})
@@ -809,7 +855,8 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
     their own; if that is not enough, the rules in ``UNDOABLE`` are undone one by one
     (recorded as fallbacks ``<rule>:harder``). The regression penalises verbs (動詞率) and
     漢語, so ご提出ください → 出してください or 15時 → 午後3時 can cost a few tenths
-    although the guidelines ask for them: ``GUIDELINE_RULES`` stay whatever the score.
+    although the guidelines ask for them: ``GUIDELINE_RULES`` stay unless the sentence
+    would fall into a harder band.
     """
     toks = tokens(sentence)
     source_facts = (
@@ -823,7 +870,7 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
         if max(map(len, shorter.output)) < max(map(len, result.output)):
             result = shorter
         ctx.short = False
-    if not UNDOABLE & set(result.rules):
+    if not (UNDOABLE | GUIDELINE_RULES) & set(result.rules):
         return _explained(result, ctx)  # nothing the guard could undo: no need to score
     before = readability(_counts(toks), 1)
     after = _score("".join(result.output))
@@ -834,10 +881,14 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
         disabled: frozenset[str] = frozenset()
         undone: list[Fallback] = []
         # Undo the rule whose removal helps most. The guideline's own rules (plain polite
-        # forms, positive statements, plain dates and times) stay whatever the score.
+        # forms, positive statements, plain dates and times) stay unless the sentence
+        # would fall into a harder level band.
         while after < before:
+            candidates = UNDOABLE & set(result.rules)
+            if _harder_band(after, before) and len(toks) >= GUARD_MIN_WORDS:
+                candidates |= GUIDELINE_RULES & set(result.rules)
             trials = []
-            for name in sorted(UNDOABLE & set(result.rules)):
+            for name in sorted(candidates):
                 r = _apply_rules(sentence, source_facts, ctx, disabled | {name})
                 if (score := _score("".join(r.output))) > after:
                     trials.append((score, name, r))
@@ -855,6 +906,14 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
             result.facts,
         )
     return _explained(result, ctx)
+
+
+def _harder_band(after: float, before: float) -> bool:
+    """Whether the score ``after`` lies in a harder jReadability band than ``before``."""
+    return _BAND_FLOOR[band(after)] < _BAND_FLOOR[band(before)]
+
+
+_BAND_FLOOR = {name: floor for floor, name in BANDS}
 
 
 def _explained(result: SentenceRewrite, ctx: _Context) -> SentenceRewrite:

@@ -1,0 +1,144 @@
+"""Quality figures of the rewriter on a labelled corpus (tests and ``make bench``).
+
+A corpus entry is a sentence and the facts that must survive rewriting, written as in the
+source (``tests/yasashii/data/corpus.yaml``). The figures:
+
+* readability gain: jReadability score and level band (``analyze``) of each sentence
+  before and after ``rewrite``; the target is one band easier on average, none harder;
+* fact preservation: the share of labelled facts still in the output. A fact with a
+  number, date, time, amount, telephone number, postal code or URL is compared in normal
+  form (``facts``/``missing_facts``: 十リットル = 10リットル, 17時 = 午後5時); any other
+  fact (a place, a proper noun, an official term) must appear as written;
+* long sentences: the share of output sentences over 40 characters (target under 5 %).
+
+>>> e = Entry("test", "至急、避難してください。", ())
+>>> evaluate([e], today=date(2026, 11, 25)).facts_total
+0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tsunagu.yasashii.analysis import BANDS, analyze, split_sentences
+from tsunagu.yasashii.rewrite import facts, missing_facts, rewrite
+
+LONG_OUTPUT = 40
+_BAND_RANK = {name: rank for rank, (_, name) in enumerate(reversed(BANDS))}  # 0 = hardest
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One corpus sentence and its labelled facts."""
+
+    topic: str
+    text: str
+    facts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What rewriting did to one entry."""
+
+    entry: Entry
+    output: str
+    score_before: float
+    score_after: float
+    band_before: str
+    band_after: str
+    lost: tuple[str, ...]
+    sentences: tuple[str, ...]
+
+    @property
+    def band_gain(self) -> int:
+        """Level bands gained (negative: harder)."""
+        return _BAND_RANK[self.band_after] - _BAND_RANK[self.band_before]
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """The corpus figures and each outcome."""
+
+    outcomes: tuple[Outcome, ...]
+    mean_score_gain: float
+    mean_band_gain: float
+    harder_band: int
+    lower_score: int
+    facts_total: int
+    facts_kept: int
+    output_sentences: int
+    long_sentences: int
+
+    @property
+    def fact_preservation(self) -> float:
+        return self.facts_kept / self.facts_total if self.facts_total else 1.0
+
+    @property
+    def long_share(self) -> float:
+        return self.long_sentences / self.output_sentences if self.output_sentences else 0.0
+
+
+def load_corpus(path: str | Path) -> list[Entry]:
+    """The entries of a corpus file (a YAML list of ``topic``, ``text``, ``facts``)."""
+    data: list[dict[str, Any]] = yaml.safe_load(Path(path).read_text("utf-8"))
+    return [
+        Entry(str(e["topic"]), str(e["text"]), tuple(str(f) for f in e.get("facts") or ()))
+        for e in data
+    ]
+
+
+def lost_facts(labels: Iterable[str], output: str, *, today: date) -> tuple[str, ...]:
+    """The labelled facts that ``output`` no longer contains.
+
+    >>> lost_facts(["十リットル", "給水所", "17時"], "給水所で10リットル、午後5時", today=date(2026, 1, 1))
+    ()
+    """
+    lost: list[str] = []
+    for label in labels:
+        found = facts(label, today=today)
+        patterned = tuple(f for f in found if f.kind != "proper_noun")
+        if patterned:
+            if missing_facts(patterned, output, today=today):
+                lost.append(label)
+        elif label not in output:
+            lost.append(label)
+    return tuple(lost)
+
+
+def evaluate(entries: Sequence[Entry], *, today: date) -> Figures:
+    """Rewrite every entry and measure it (see the module docstring)."""
+    outcomes: list[Outcome] = []
+    for e in entries:
+        result = rewrite(e.text, today=today)
+        before, after = analyze(e.text), analyze(result.text)
+        outcomes.append(
+            Outcome(
+                e,
+                result.text,
+                before.score,
+                after.score,
+                before.band,
+                after.band,
+                lost_facts(e.facts, result.text, today=today),
+                tuple(s for _, s in split_sentences(result.text)),
+            )
+        )
+    n = len(outcomes) or 1
+    sentences = [s for o in outcomes for s in o.sentences]
+    return Figures(
+        outcomes=tuple(outcomes),
+        mean_score_gain=sum(o.score_after - o.score_before for o in outcomes) / n,
+        mean_band_gain=sum(o.band_gain for o in outcomes) / n,
+        harder_band=sum(o.band_gain < 0 for o in outcomes),
+        lower_score=sum(o.score_after < o.score_before for o in outcomes),
+        facts_total=sum(len(o.entry.facts) for o in outcomes),
+        facts_kept=sum(len(o.entry.facts) - len(o.lost) for o in outcomes),
+        output_sentences=len(sentences),
+        long_sentences=sum(len(s) > LONG_OUTPUT for s in sentences),
+    )
