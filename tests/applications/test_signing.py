@@ -176,3 +176,312 @@ def test_the_back_office_receives_the_verified_signer(client: Client, test_catal
     assert payload["signature"]["valid"] is True
     assert payload["signature"]["signer"]["name"] == "常陸　花子"
     assert payload["signature"]["mismatches"] == []
+
+
+# ---------------------------------------------------------------- デジタル認証アプリ signing
+#
+# Against the real local provider process (tsunagu.devtools.oidc_provider with --jpki-dir):
+# the resident logs in with the card, then signs at the provider; the provider's test card
+# CA is configured as the trust anchor, its CRL folder as ours. One test per attack.
+
+import json  # noqa: E402
+import re  # noqa: E402
+import threading  # noqa: E402
+import urllib.error  # noqa: E402
+import urllib.parse  # noqa: E402
+import urllib.request  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+
+from tsunagu.accounts.oidc.keys import public_jwks  # noqa: E402
+from tsunagu.audit.models import AuditEvent  # noqa: E402
+from tsunagu.devtools.oidc_provider import ProviderProcess, start_provider  # noqa: E402
+
+CLIENT_ID = "RP00000001"
+LOGIN_CALLBACK = "http://testserver/login/digital-auth-app/callback/"
+SIGN_CALLBACK = "http://testserver/applications/sign/digital-auth-app/callback/"
+
+
+class _JwksHandler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = json.dumps(public_jwks()).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def _jwks_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _JwksHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/oidc/jwks.json"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def _signing_op(
+    _jwks_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ProviderProcess, Path]]:
+    jpki_dir = tmp_path_factory.mktemp("dev-jpki")
+    with start_provider(
+        redirect_uris=[LOGIN_CALLBACK, SIGN_CALLBACK],
+        client_jwks_url=_jwks_url,
+        client_id=CLIENT_ID,
+        test_control=True,
+        jpki_dir=jpki_dir,
+    ) as process:
+        yield process, jpki_dir
+
+
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _mode(op: ProviderProcess, mode: str) -> None:
+    request = urllib.request.Request(  # noqa: S310 - the local provider only
+        f"{op.base_url}/_test/mode",
+        data=json.dumps({"mode": mode}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with _opener.open(request, timeout=5) as response:
+        assert response.status == 200
+
+
+@pytest.fixture
+def daa(
+    _signing_op: tuple[ProviderProcess, Path], settings: Any, tmp_path: Path, test_catalog: Any
+) -> Iterator[ProviderProcess]:
+    from tsunagu.accounts.oidc.client import discovery_clear
+    from tsunagu.accounts.oidc.plugin import OIDCPlugin
+    from tsunagu.accounts.plugins import registry as auth_registry
+
+    op, jpki_dir = _signing_op
+    settings.VAR_DIR = tmp_path / "var"
+    settings.TSUNAGU_AUTH_PLUGINS = ["digital-auth-app"]
+    settings.TSUNAGU_SIGNING_PLUGIN = "digital-auth-app"
+    settings.TSUNAGU_JPKI_TRUST_ANCHORS = [str(jpki_dir / "root.crt")]
+    settings.TSUNAGU_JPKI_CRL_DIR = str(jpki_dir / "crl")
+    settings.TSUNAGU_OIDC_PROVIDERS = {
+        "digital-auth-app": {
+            "issuer": op.issuer,
+            "client_id": CLIENT_ID,
+            "scope": "openid name address birthdate gender",
+            "sign": True,
+            "acr_values": "aal3 crl",
+            "required_acr": "aal3",
+        }
+    }
+    discovery_clear()
+    plugin = auth_registry._plugins["digital-auth-app"]
+    assert isinstance(plugin, OIDCPlugin)
+    plugin.reset_caches()
+    _mode(op, "reset")
+    yield op
+    _mode(op, "reset")
+    discovery_clear()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _at_provider(
+    url: str, *, person: str = "demo-0001", pin: str = "1234", action: str = "login"
+) -> str:
+    """Open the provider's page at ``url``, submit its form; return where it redirects."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
+    with opener.open(url, timeout=5) as page:
+        html = page.read().decode()
+    request_id = re.search(r'name="request_id" value="([^"]+)"', html)
+    action_url = re.search(r'<form method="post" action="([^"]+)"', html)
+    assert request_id is not None and action_url is not None, html[:500]
+    form = urllib.parse.urlencode(
+        {"request_id": request_id[1], "person": person, "pin": pin, "action": action}
+    ).encode()
+    try:
+        opener.open(urllib.request.Request(action_url[1], data=form, method="POST"), timeout=5)  # noqa: S310
+    except urllib.error.HTTPError as redirect:
+        assert redirect.code in (302, 303), redirect.read()[:300]
+        return str(redirect.headers["Location"])
+    raise AssertionError("the provider did not redirect back")
+
+
+def _ours(client: Client, url: str) -> Any:
+    parts = urllib.parse.urlsplit(url)
+    return client.get(parts.path, dict(urllib.parse.parse_qsl(parts.query)))
+
+
+def _card_login_and_declare(client: Client) -> Draft:
+    start = client.get("/login/digital-auth-app/", {"next": "/mypage/", "level": "card_signature"})
+    assert start.status_code == 302, start.content[:300]
+    back = _ours(client, _at_provider(start["Location"]))
+    assert back.status_code == 302 and back["Location"] == "/mypage/", back.content[:300]
+    client.post("/procedures/test-sign/start/")
+    draft = Draft.objects.get(procedure_code="test-sign")
+    r = client.post(
+        f"/applications/{draft.pk}/steps/applicant/",
+        {"action": "next", "reason": "台風で住家が壊れたため"},
+    )
+    assert r.status_code == 302
+    r = client.post(f"/applications/{draft.pk}/check/", {"version": "1", "declaration": "yes"})
+    assert r["Location"] == f"/applications/{draft.pk}/sign/"
+    return draft
+
+
+def _to_provider(client: Client, draft: Draft) -> str:
+    page = client.get(f"/applications/{draft.pk}/sign/").content.decode()
+    assert "署名へ進む" in page and 'name="pin"' not in page
+    r = client.post(f"/applications/{draft.pk}/sign/")
+    assert r.status_code == 302, r.content[:500]
+    return str(r["Location"])
+
+
+def _refused(
+    client: Client, draft: Draft, response: Any, reason: str, status: int = 400, known: bool = True
+) -> str:
+    """Nothing submitted, the draft kept, the failure audited, a page with a way back."""
+    assert response.status_code == status, response.content[:500]
+    assert Application.objects.count() == 0
+    kept = Draft.objects.get(pk=draft.pk)
+    assert kept.submitted_at is None and kept.answers["reason"] == "台風で住家が壊れたため"
+    event = AuditEvent.objects.filter(action="application.sign_failed").last()
+    assert event is not None and event.summary["reason"] == reason, event and event.summary
+    # Without a known state the draft is not known either (nothing to link back to).
+    assert event.obj_id == (str(draft.pk) if known else "")
+    text = response.content.decode()
+    assert "/mypage/" in text
+    return text
+
+
+def test_daa_signing_through_the_provider(client: Client, daa: ProviderProcess) -> None:
+    draft = _card_login_and_declare(client)
+    authorize = _to_provider(client, draft)
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(authorize).query))
+    assert authorize.startswith(daa.issuer)
+    assert query["scope"] == "openid sign" and query["code_challenge_method"] == "S256"
+    assert re.fullmatch(r"[0-9a-f-]{36}", query["sign_transaction_id"])
+    assert {"state", "nonce", "code_challenge"} <= set(query)
+    back = _ours(client, _at_provider(authorize, pin="ABCD1234"))
+    assert back.status_code == 302 and "/done/" in back["Location"], back.content[:500]
+    app = Application.objects.get()
+    sig = ApplicationSignature.objects.get(application=app)
+    assert sig.valid and sig.mismatches == []
+    assert sig.verification["signer"]["name"] == "常陸　花子"
+    assert sig.verification["reasons"] == []
+    # Exactly the canonical bytes were signed (the stored hash is theirs).
+    proc = services.draft_procedure(Draft.objects.get(pk=draft.pk))
+    canonical = signing.signed_bytes(proc=proc, draft=draft, answers=app.answers)
+    assert sig.data_sha256 == hashlib.sha256(canonical).hexdigest()
+    assert "署名済み" in client.get(f"/mypage/applications/{app.pk}/").content.decode()
+
+
+def test_daa_cancel_at_the_provider(client: Client, daa: ProviderProcess) -> None:
+    draft = _card_login_and_declare(client)
+    back = _ours(client, _at_provider(_to_provider(client, draft), action="cancel"))
+    text = _refused(client, draft, back, "cancelled")
+    assert "署名を中止しました" in text and f"/applications/{draft.pk}/sign/" in text
+
+
+def test_daa_state_mismatch(client: Client, daa: ProviderProcess) -> None:
+    draft = _card_login_and_declare(client)
+    url = _at_provider(_to_provider(client, draft), pin="ABCD1234")
+    forged = re.sub(r"state=[^&]+", "state=forged-state", url)
+    text = _refused(client, draft, _ours(client, forged), "state_unknown", known=False)
+    assert "署名の有効期限が切れました" in text
+
+
+def test_daa_replayed_callback_is_refused(client: Client, daa: ProviderProcess) -> None:
+    draft = _card_login_and_declare(client)
+    url = _at_provider(_to_provider(client, draft), pin="ABCD1234")
+    assert _ours(client, url).status_code == 302
+    again = _ours(client, url)
+    assert again.status_code == 400
+    assert Application.objects.count() == 1
+    event = AuditEvent.objects.filter(action="application.sign_failed").last()
+    assert event is not None and event.summary["reason"] == "state_unknown"
+
+
+def test_daa_wrong_hash_returned(client: Client, daa: ProviderProcess) -> None:
+    draft = _card_login_and_declare(client)
+    authorize = _to_provider(client, draft)
+    _mode(daa, "sign_wrong_hash")
+    back = _ours(client, _at_provider(authorize, pin="ABCD1234"))
+    assert "電子署名を確認できませんでした" in _refused(client, draft, back, "hash_mismatch")
+
+
+def test_daa_bad_signature(client: Client, daa: ProviderProcess) -> None:
+    draft = _card_login_and_declare(client)
+    authorize = _to_provider(client, draft)
+    _mode(daa, "sign_bad_signature")
+    back = _ours(client, _at_provider(authorize, pin="ABCD1234"))
+    text = _refused(client, draft, back, "verification_failed")
+    event = AuditEvent.objects.filter(action="application.sign_failed").last()
+    assert event is not None and event.summary["codes"] == ["bad_signature"]
+    assert "署名が申請内容と一致しません" in text
+
+
+@pytest.mark.parametrize(
+    ("mode", "code", "message"),
+    [
+        ("sign_revoked", "revoked", "電子証明書は失効しています"),
+        ("sign_expired", "expired", "電子証明書の有効期限が切れています"),
+    ],
+)
+def test_daa_revoked_or_expired_certificate(
+    client: Client, daa: ProviderProcess, mode: str, code: str, message: str
+) -> None:
+    draft = _card_login_and_declare(client)
+    authorize = _to_provider(client, draft)
+    _mode(daa, mode)
+    back = _ours(client, _at_provider(authorize, pin="ABCD1234"))
+    text = _refused(client, draft, back, "verification_failed")
+    event = AuditEvent.objects.filter(action="application.sign_failed").last()
+    assert event is not None and code in event.summary["codes"]
+    assert message in text
+
+
+def test_daa_provider_down_before_signing(client: Client, daa: ProviderProcess) -> None:
+    draft = _card_login_and_declare(client)
+    _mode(daa, "down")
+    from tsunagu.accounts.oidc.client import discovery_clear
+
+    discovery_clear()
+    r = client.post(f"/applications/{draft.pk}/sign/")
+    assert "署名サービスにつながりません" in _refused(
+        client, draft, r, "provider_unavailable", status=503
+    )
+
+
+def test_daa_provider_down_after_signing(client: Client, daa: ProviderProcess) -> None:
+    draft = _card_login_and_declare(client)
+    url = _at_provider(_to_provider(client, draft), pin="ABCD1234")
+    _mode(daa, "down")
+    _refused(client, draft, _ours(client, url), "provider_unavailable", status=503)
+    # The draft can be signed again once the provider is back.
+    _mode(daa, "reset")
+    back = _ours(client, _at_provider(_to_provider(client, draft), pin="ABCD1234"))
+    assert back.status_code == 302 and "/done/" in back["Location"]
+
+
+def test_daa_someone_else_signs(client: Client, daa: ProviderProcess) -> None:
+    draft = _card_login_and_declare(client)
+    url = _at_provider(_to_provider(client, draft), person="demo-0002", pin="ABCD1234")
+    _refused(client, draft, _ours(client, url), "signer_not_resident")
+
+
+def test_daa_change_while_at_the_provider(client: Client, daa: ProviderProcess) -> None:
+    draft = _card_login_and_declare(client)
+    url = _at_provider(_to_provider(client, draft), pin="ABCD1234")
+    # In another tab the resident edits the application while the app is signing.
+    Draft.objects.filter(pk=draft.pk).update(answers={**draft.answers, "reason": "別の理由"})
+    r = _ours(client, url)
+    assert r.status_code == 400 and Application.objects.count() == 0
+    event = AuditEvent.objects.filter(action="application.sign_failed").last()
+    assert event is not None and event.summary["reason"] == "changed_after_signing"

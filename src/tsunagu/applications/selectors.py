@@ -158,6 +158,17 @@ def application_for_handoff(*, application_id: object) -> dict[str, Any]:
     }
 
 
+def attachment_get_for_application(*, application_id: object, attachment_id: object) -> Attachment:
+    """An attachment of a submitted application (for the back office, which has checked
+    access to the case); ``Http404`` when it is not one of that application's files."""
+    att = Attachment.objects.filter(
+        pk=_uuid(attachment_id), draft__application__pk=_uuid(application_id)
+    ).first()
+    if att is None:
+        raise Http404
+    return att
+
+
 def _signature_summary(app: Application) -> dict[str, Any] | None:
     """The verified signer for staff: who signed, whether it verified, what differs."""
     sig = ApplicationSignature.objects.filter(application=app).first()
@@ -170,4 +181,7 @@ def _signature_summary(app: Application) -> dict[str, Any] | None:
         "certificate": sig.verification.get("certificate"),
         "mismatches": sig.mismatches,
         "data_sha256": sig.data_sha256,
+        # When the revocation lists were consulted, and why an invalid signature failed.
+        "checked_at": sig.verification.get("checked_at"),
+        "reasons": sig.verification.get("reasons", []),
     }

@@ -16,7 +16,7 @@ import base64
 import datetime as dt
 import hashlib
 import re
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,8 @@ from typing import Any, ClassVar
 
 from cryptography import x509
 from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tsunagu.accounts.models import Resident
@@ -76,18 +78,47 @@ class SigningError(Exception):
         self.message = message
 
 
+class SigningFailed(Exception):
+    """A redirect signing flow failed; ``reason`` is a short code for the audit log."""
+
+    def __init__(self, reason: str, *, draft_id: str = "", detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.draft_id = draft_id
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class SignCompletion:
+    """A finished redirect signing flow: which draft, and what the provider returned."""
+
+    draft_id: str
+    signed: SignedData
+
+
 class SigningPlugin(ABC):
     id: ClassVar[str]
     # Whether the resident types the signing PIN on our page (the demo); a real card signs
     # in the デジタル認証アプリ, which asks for the PIN itself.
     asks_pin: ClassVar[bool] = False
+    # Whether signing leaves our site (``begin`` redirects, ``finish`` takes the callback)
+    # instead of one ``sign`` call.
+    redirects: ClassVar[bool] = False
 
     def enabled(self) -> bool:
         return True
 
-    @abstractmethod
     def sign(self, *, resident: Resident, data: bytes, pin: str) -> SignedData:
-        """Sign ``data`` with the resident's signing certificate."""
+        """Sign ``data`` with the resident's signing certificate (in-process plugins)."""
+        raise SigningError(_("この署名の方法では、この操作はできません。"))
+
+    def begin(self, *, request: HttpRequest, draft: Draft, data: bytes, title: str) -> str:
+        """Start a redirect flow for ``data``; return the URL to send the resident to."""
+        raise SigningFailed("not_supported", draft_id=str(draft.pk))
+
+    def finish(self, *, request: HttpRequest, resident: Resident) -> SignCompletion:
+        """Take the provider's callback; raise ``SigningFailed``."""
+        raise SigningFailed("not_supported")
 
     def trust(self) -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]]:
         """Extra trust anchors and CRLs this plugin brings (the demo CA); none by default."""
@@ -161,6 +192,72 @@ class DemoSigning(SigningPlugin):
 
         root, _issuing = demo_ca(self.folder())
         return [root.cert], demo_crls(self.folder())
+
+
+@registry.register("digital-auth-app")
+class DigitalAuthAppSigning(SigningPlugin):
+    """Signs through the デジタル認証アプリ (``tsunagu.accounts.oidc.sign``): the resident
+    signs in the app with the card's 署名用電子証明書 and its PIN; we get the signature and
+    the certificate back and verify them ourselves, like any other.
+
+    Configured by the ``digital-auth-app`` provider's settings (``TSUNAGU_DAA_*``, with
+    ``TSUNAGU_DAA_SIGN_REDIRECT_URI``); chosen with ``TSUNAGU_SIGNING_PLUGIN=digital-auth-app``.
+    """
+
+    redirects = True
+
+    def _provider(self) -> Any:
+        from tsunagu.accounts.oidc.plugin import OIDCPlugin
+        from tsunagu.accounts.plugins import registry as auth_registry
+
+        # The provider's plugin object, whether or not it is offered for login here.
+        plugin = auth_registry._plugins.get("digital-auth-app")
+        return plugin if isinstance(plugin, OIDCPlugin) else None
+
+    def enabled(self) -> bool:
+        provider = self._provider()
+        if provider is None:
+            return False
+        config = provider.config()
+        return bool(config.client_id and config.issuer) and not config.problems()
+
+    def begin(self, *, request: HttpRequest, draft: Draft, data: bytes, title: str) -> str:
+        from tsunagu.accounts.oidc.sign import SignFailed, sign_start
+
+        try:
+            return sign_start(
+                plugin=self._provider(),
+                request=request,
+                digest=hashlib.sha256(data).digest(),
+                draft_id=str(draft.pk),
+                redirect_uri=request.build_absolute_uri(
+                    reverse("applications:sign_callback", kwargs={"plugin_id": self.id})
+                ),
+                title=title,
+            )
+        except SignFailed as exc:
+            raise SigningFailed(exc.reason, draft_id=exc.draft_id, detail=exc.detail) from exc
+
+    def finish(self, *, request: HttpRequest, resident: Resident) -> SignCompletion:
+        from tsunagu.accounts.oidc.sign import SignFailed, sign_finish
+
+        try:
+            result = sign_finish(plugin=self._provider(), request=request)
+        except SignFailed as exc:
+            raise SigningFailed(exc.reason, draft_id=exc.draft_id, detail=exc.detail) from exc
+        # A resident logged in through this provider must sign as themselves: the pairwise
+        # sub of the signer is the one of the login (other logins rely on the 4情報 check).
+        if resident.provider == "digital-auth-app" and result.subject != resident.subject:
+            raise SigningFailed("signer_not_resident", draft_id=result.draft_id)
+        return SignCompletion(
+            draft_id=result.draft_id,
+            signed=SignedData(
+                data_sha256=result.digest.hex(),
+                signature=result.signature,
+                certificate_der=result.certificate_der,
+                intermediates_der=result.intermediates_der,
+            ),
+        )
 
 
 def trust_store() -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]]:

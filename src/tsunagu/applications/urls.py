@@ -9,6 +9,9 @@ urlpatterns = [
     path("applications/<str:draft_id>/attachments/", views.attachments, name="attachments"),
     path("applications/<str:draft_id>/check/", views.check, name="check"),
     path("applications/<str:draft_id>/sign/", views.sign, name="sign"),
+    path(
+        "applications/sign/<slug:plugin_id>/callback/", views.sign_callback, name="sign_callback"
+    ),
     path("applications/<str:draft_id>/discard/", views.draft_discard, name="discard"),
     path("mypage/", views.mypage, name="mypage"),
     path("mypage/applications/<str:application_id>/", views.application_detail, name="detail"),

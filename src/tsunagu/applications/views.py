@@ -5,9 +5,11 @@ Views are thin: they parse input, call one service or selector, and render.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -23,6 +25,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tsunagu.accounts.http import ResidentRequest, current_resident
@@ -41,6 +44,9 @@ from tsunagu.procedures.selectors import (
     procedure_get,
     procedure_version_get,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 View = Callable[..., HttpResponseBase]
 
@@ -529,7 +535,11 @@ def check(request: ResidentRequest, draft_id: Any) -> HttpResponse:
 @resident_required
 @require_http_methods(["GET", "POST"])
 def sign(request: ResidentRequest, draft_id: Any) -> HttpResponse:
-    """Sign the checked application with the My Number Card, then submit it."""
+    """Sign the checked application with the My Number Card, then submit it.
+
+    In-process plugins (the demo) sign here; a redirect plugin (the デジタル認証アプリ)
+    sends the resident to the provider, and ``sign_callback`` submits.
+    """
     resident = current_resident(request)
     draft = selectors.draft_get_any_for_resident(resident=resident, draft_id=draft_id)
     if draft.submitted_at is not None:
@@ -543,6 +553,17 @@ def sign(request: ResidentRequest, draft_id: Any) -> HttpResponse:
         return _login_redirect(request, proc.assurance)
     plugin = signing.registry.active()
     error = ""
+    if request.method == "POST" and plugin is not None and plugin.redirects:
+        try:
+            url = plugin.begin(
+                request=request,
+                draft=draft,
+                data=signing.signed_bytes(proc=proc, draft=draft),
+                title=str(proc.names.get("ja")),
+            )
+        except signing.SigningFailed as failure:
+            return _sign_failed(request, plugin_id=plugin.id, failure=failure, draft=draft)
+        return HttpResponseRedirect(url)
     if request.method == "POST" and plugin is not None:
         try:
             data = signing.signed_bytes(proc=proc, draft=draft)
@@ -577,6 +598,181 @@ def sign(request: ResidentRequest, draft_id: Any) -> HttpResponse:
             "lang": lang(),
         },
         status=400 if error else 200,
+    )
+
+
+@resident_required
+@require_http_methods(["GET"])
+def sign_callback(request: ResidentRequest, plugin_id: str) -> HttpResponse:
+    """The signing provider's callback: check what came back, verify it, then submit.
+
+    Any failure ends on one clear page with a way back and an audit event; the draft is
+    left as it was, and nothing is submitted unless the signature verifies.
+    """
+    resident = current_resident(request)
+    plugin = signing.registry.active()
+    if plugin is None or plugin.id != plugin_id or not plugin.redirects:
+        raise Http404
+    try:
+        completion = plugin.finish(request=request, resident=resident)
+    except signing.SigningFailed as failure:
+        try:
+            found: Draft | None = selectors.draft_get_any_for_resident(
+                resident=resident, draft_id=failure.draft_id
+            )
+        except Http404:
+            found = None
+        return _sign_failed(request, plugin_id=plugin_id, failure=failure, draft=found)
+    draft = selectors.draft_get_any_for_resident(resident=resident, draft_id=completion.draft_id)
+    if draft.submitted_at is not None:
+        return HttpResponseRedirect(
+            reverse("applications:done", kwargs={"application_id": draft.application.pk})
+        )
+    proc = services.draft_procedure(draft)
+    if not _assurance_ok(request, proc):
+        return _login_redirect(request, proc.assurance, _step_url(draft, engine.CHECK))
+
+    def fail(reason: str, codes: list[str] | None = None, message: str = "") -> HttpResponse:
+        failure = signing.SigningFailed(reason, draft_id=str(draft.pk))
+        return _sign_failed(
+            request,
+            plugin_id=plugin_id,
+            failure=failure,
+            draft=draft,
+            codes=codes,
+            message=message,
+        )
+
+    data = signing.signed_bytes(proc=proc, draft=draft)
+    if not services.draft_is_declared(draft=draft) or (
+        hashlib.sha256(data).hexdigest() != completion.signed.data_sha256
+    ):
+        return fail("changed_after_signing")
+    # Verified here first for a precise page and audit codes; the submission verifies again.
+    verification = signing.signature_verify(data=data, signed=completion.signed)
+    if not verification.valid:
+        return fail("verification_failed", verification.reason_codes)
+    try:
+        submitted = services.application_submit(
+            draft=draft,
+            resident=resident,
+            assurance=session_assurance(request),
+            declared=True,
+            confirm_duplicate=draft.confirm_duplicate,
+            request=request,
+            lang=lang(),
+            signed=completion.signed,
+        )
+    except services.SubmissionRefused as refused:
+        return fail("submission_refused", message=" ".join(p.message for p in refused.problems))
+    return HttpResponseRedirect(
+        reverse("applications:done", kwargs={"application_id": submitted.application.pk})
+    )
+
+
+_SIGN_FAILURES: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
+    "cancelled": (
+        gettext_lazy("署名を中止しました"),
+        gettext_lazy(
+            "電子署名が取り消されたため、申請はまだ送られていません。入力した内容は保存されています。"
+        ),
+    ),
+    "expired": (
+        gettext_lazy("署名の有効期限が切れました"),
+        gettext_lazy(
+            "署名を始めてから時間がたったか、別の画面で始めた署名のため、続けられませんでした。"
+            "申請はまだ送られていません。お手数ですが、もう一度署名してください。"
+        ),
+    ),
+    "unavailable": (
+        gettext_lazy("署名サービスにつながりません"),
+        gettext_lazy(
+            "デジタル認証アプリの署名サービスが一時的に利用できません。申請はまだ送られていません。"
+            "入力した内容は保存されていますので、しばらく待ってから、もう一度お試しください。"
+        ),
+    ),
+    "changed": (
+        gettext_lazy("申請の内容が変わりました"),
+        gettext_lazy(
+            "署名した後に申請の内容が変わったため、申請は送られていません。"
+            "内容を確認し、もう一度署名してください。"
+        ),
+    ),
+    "invalid": (
+        gettext_lazy("電子署名を確認できませんでした"),
+        gettext_lazy(
+            "署名サービスから受け取った電子署名を確認できなかったため、安全のため申請を送りませんでした。"
+            "入力した内容は保存されています。繰り返し表示される場合は、担当課へお問い合わせください。"
+        ),
+    ),
+    "signer": (
+        gettext_lazy("ログインした方と署名した方が違います"),
+        gettext_lazy(
+            "ログインした方ご本人のマイナンバーカードで署名してください。申請はまだ送られていません。"
+        ),
+    ),
+}
+_SIGN_FAILURE_KIND = {
+    "cancelled": "cancelled",
+    "state_missing": "expired",
+    "state_unknown": "expired",
+    "state_expired": "expired",
+    "state_mismatch": "expired",
+    "provider_unavailable": "unavailable",
+    "changed_after_signing": "changed",
+    "signer_not_resident": "signer",
+}
+
+
+def _sign_failed(
+    request: ResidentRequest,
+    *,
+    plugin_id: str,
+    failure: signing.SigningFailed,
+    draft: Draft | None,
+    codes: list[str] | None = None,
+    message: str = "",
+) -> HttpResponse:
+    """Record ``application.sign_failed`` and render the page with a way back."""
+    from tsunagu.audit.services import audit_record
+
+    reason = re.sub(r"[^a-z0-9_]", "", failure.reason)[:64]
+    summary: dict[str, Any] = {"plugin": plugin_id, "reason": reason}
+    if failure.detail:
+        summary["detail"] = re.sub(r"[^a-z0-9_]", "", failure.detail.lower())[:64]
+    if codes:
+        summary["codes"] = codes[:10]
+    audit_record(
+        action="application.sign_failed",
+        request=request,
+        obj_type="draft",
+        obj_id=str(draft.pk) if draft is not None else "",
+        summary=summary,
+    )
+    kind = _SIGN_FAILURE_KIND.get(reason, "invalid")
+    title, text = _SIGN_FAILURES[kind]
+    details: list[str] = []
+    if codes:
+        from tsunagu.core.jpki import MESSAGES
+
+        details = [str(MESSAGES[c]) for c in codes if c in MESSAGES]
+    if message:
+        details.append(message)
+    return render(
+        request,
+        "applications/sign_failed.html",
+        {
+            "title": title,
+            "message": text,
+            "details": details,
+            "reason": reason,
+            "draft": draft,
+            "sign_url": reverse("applications:sign", kwargs={"draft_id": draft.pk})
+            if draft is not None and draft.submitted_at is None
+            else "",
+            "check_url": _step_url(draft, engine.CHECK) if draft is not None else "",
+        },
+        status=503 if kind == "unavailable" else 400,
     )
 
 

@@ -23,6 +23,13 @@ is chosen by the system). Endpoints under the issuer:
 - ``/protocol/openid-connect/token`` the token endpoint (POST, ``private_key_jwt``);
 - ``/protocol/openid-connect/userinfo`` UserInfo (GET or POST with a Bearer token).
 
+With ``--jpki-dir`` it also runs the signing flow (the デジタル認証アプリ 署名API, see
+docs/digital-auth-app-signing.md): ``POST /api/sign-transactions`` registers a hash (a
+client credentials token required), the authorization endpoint with ``scope=openid sign``
+and ``sign_transaction_id`` shows a signing page, and ``GET /api/sign-transactions/<id>/result``
+returns the signature and the certificate of a test card. The cards and their CA (shaped
+like JPKI's) live in that folder: ``root.crt`` is the trust anchor, ``crl/`` the CRL and ARL.
+
 With ``--test-control`` the provider also serves ``POST /_test/mode`` (JSON
 ``{"mode": ...}``) and ``GET /_test/log``, both at the root and under the issuer path; see
 ``TEST_MODES`` and docs/oidc-dev-provider.md. From Python, :func:`start_provider` starts the
@@ -45,6 +52,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -89,7 +97,18 @@ TEST_MODES = (
     "rotate_keys",
     "down",
     "reset",
+    # Signing: the next signature is over another hash, or corrupted, or made with a
+    # revoked or an expired certificate.
+    "sign_wrong_hash",
+    "sign_bad_signature",
+    "sign_revoked",
+    "sign_expired",
 )
+SIGN_MODES = ("sign_wrong_hash", "sign_bad_signature", "sign_revoked", "sign_expired")
+SIGN_PIN_RE = re.compile(r"^[A-Za-z0-9]{6,16}$")
+# DER prefix of DigestInfo{ sha256, NULL } (RFC 8017 §9.2).
+SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+SIGN_TRANSACTION_LIFETIME = 600
 
 BirthdateFormat = Literal["iso", "compact"]
 GenderFormat = Literal["code", "word"]
@@ -152,6 +171,7 @@ class Options:
     gender_format: GenderFormat = "code"
     address_format: AddressFormat = "string"
     sub_salt: str = "tsunagu-dev-oidc"
+    jpki_dir: Path | None = None
 
 
 @dataclass
@@ -164,6 +184,7 @@ class AuthRequest:
     code_challenge: str
     acr_values: str
     expires_at: float
+    sign_transaction_id: str = ""
 
 
 @dataclass
@@ -178,6 +199,7 @@ class AuthCode:
     expires_at: float
     used: bool = False
     access_tokens: list[str] = field(default_factory=list)
+    sign_transaction_id: str = ""
 
 
 @dataclass
@@ -186,6 +208,141 @@ class AccessToken:
     person_id: str
     scope: tuple[str, ...]
     expires_at: float
+    # "user" (a code exchange) or "client" (client credentials, no person).
+    kind: str = "user"
+    sign_transaction_id: str = ""
+
+
+@dataclass
+class SignTransaction:
+    """A hash registered for signing, and once signed, what the result endpoint returns."""
+
+    transaction_id: str
+    client_id: str
+    digest_info: bytes
+    title: str
+    expires_at: float
+    result: dict[str, Any] | None = None
+
+
+class DevCards:
+    """Test signing cards of the people, under a CA shaped like JPKI's (``demo_jpki``).
+
+    ``root.crt`` in the folder is the trust anchor; ``crl/issuing.crl`` and
+    ``crl/root.crl`` are the CRL and ARL, rewritten on every revocation and hourly.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        from tsunagu.devtools.demo_jpki import demo_ca
+
+        self.folder = folder
+        self.root, self.issuing = demo_ca(folder)
+        self.revoked: set[int] = set()
+        self.crl_written = 0.0
+        self.write_crls()
+
+    @staticmethod
+    def personal(person: Person) -> dict[str, str]:
+        """The 4情報 as JPKI writes them (full-width space in the name, EYYYYMMDD)."""
+        import datetime as dt
+
+        from tsunagu.devtools.demo_jpki import jpki_date_of_birth
+
+        name = person.name.replace(" ", "\u3000")
+        return {
+            "name": name,
+            "name_substitute": name,
+            "gender": GENDER_CODES[person.gender],
+            "date_of_birth": jpki_date_of_birth(dt.date.fromisoformat(person.birthdate)),
+            "address": person.address,
+            "address_substitute": person.address,
+        }
+
+    def card(self, person: Person, *, variant: str = "") -> Any:
+        """The person's card (``demo_jpki.Issued``); ``variant`` "revoked" or "expired"
+        gives a fresh certificate for the same key, revoked or out of its validity."""
+        import datetime as dt
+
+        from cryptography import x509
+
+        from tsunagu.devtools.demo_jpki import demo_card
+        from tsunagu.devtools.jpki_ca import issue_signing_certificate
+
+        card = demo_card(self.folder, card_id=person.person_id, personal=self.personal(person))
+        if not variant:
+            return card
+        now = dt.datetime.now(dt.UTC)
+        expired = variant == "expired"
+        other = issue_signing_certificate(
+            issuer=self.issuing,
+            key=card.key,
+            personal=self.personal(person),
+            serial=x509.random_serial_number(),
+            not_before=now - dt.timedelta(days=2000 if expired else 1),
+            not_after=now - dt.timedelta(days=1) if expired else now + dt.timedelta(days=365),
+        )
+        if variant == "revoked":
+            self.revoked.add(other.cert.serial_number)
+            self.write_crls()
+        return other
+
+    def write_crls(self) -> None:
+        """Write the CRL (with the revoked serials) and the ARL, fresh for a day."""
+        import datetime as dt
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+
+        now = dt.datetime.now(dt.UTC)
+        folder = self.folder / "crl"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, ca, serials in (
+            ("issuing", self.issuing, sorted(self.revoked)),
+            ("root", self.root, []),
+        ):
+            builder = (
+                x509.CertificateRevocationListBuilder()
+                .issuer_name(ca.cert.subject)
+                .last_update(now - dt.timedelta(minutes=5))
+                .next_update(now + dt.timedelta(days=1))
+            )
+            for serial in serials:
+                builder = builder.add_revoked_certificate(
+                    x509.RevokedCertificateBuilder()
+                    .serial_number(serial)
+                    .revocation_date(now - dt.timedelta(minutes=5))
+                    .build()
+                )
+            crl = builder.sign(ca.key, hashes.SHA256())
+            tmp = folder / f".{name}.crl.tmp"
+            tmp.write_bytes(crl.public_bytes(serialization.Encoding.DER))
+            tmp.replace(folder / f"{name}.crl")
+        self.crl_written = time.time()
+
+    def sign(self, person: Person, digest: bytes, mode: str | None) -> dict[str, str | list[str]]:
+        """Sign ``digest`` (SHA-256) as the card does: PKCS#1 v1.5 over its DigestInfo."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding, utils
+
+        if time.time() - self.crl_written > 3600:
+            self.write_crls()
+        variant = {"sign_revoked": "revoked", "sign_expired": "expired"}.get(mode or "", "")
+        card = self.card(person, variant=variant)
+        if mode == "sign_wrong_hash":
+            digest = hashlib.sha256(b"another document" + digest).digest()
+        signature = card.key.sign(digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
+        if mode == "sign_bad_signature":
+            raw = bytearray(signature)
+            raw[len(raw) // 2] ^= 0x01
+            signature = bytes(raw)
+        b64 = base64.b64encode
+        return {
+            "hash": b64(SHA256_DIGEST_INFO + digest).decode("ascii"),
+            "hash_algorithm": "SHA-256",
+            "signature": b64(signature).decode("ascii"),
+            "certificate": b64(card.der).decode("ascii"),
+            "intermediate_certificates": [b64(self.issuing.der).decode("ascii")],
+        }
 
 
 class ProtocolError(Exception):
@@ -228,6 +385,8 @@ class Provider:
         self.log: list[dict[str, Any]] = []
         self.ec_keys: list[ECKey] = []
         self.rsa_key: RSAKey | None = None
+        self.sign_transactions: dict[str, SignTransaction] = {}
+        self.cards = DevCards(options.jpki_dir) if options.jpki_dir is not None else None
         self._load_or_create_keys()
 
     # -- keys ---------------------------------------------------------------------------
@@ -296,6 +455,13 @@ class Provider:
     def endpoint(self, name: str) -> str:
         return f"{self.issuer}/protocol/openid-connect/{name}"
 
+    @property
+    def sign_path(self) -> str:
+        """``/api/sign-transactions`` next to ``/api/realms/main``, as at the Agency."""
+        path = self.options.issuer_path
+        base = path.split("/realms/", 1)[0] if "/realms/" in path else path
+        return base + "/sign-transactions"
+
     def discovery(self) -> dict[str, Any]:
         return {
             "issuer": self.issuer,
@@ -305,7 +471,8 @@ class Provider:
             "jwks_uri": self.endpoint("certs"),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code"],
+            "grant_types_supported": ["authorization_code"]
+            + (["client_credentials"] if self.cards is not None else []),
             "subject_types_supported": ["pairwise"],
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["private_key_jwt"],
@@ -330,7 +497,11 @@ class Provider:
             "acr_values_supported": ["aal3", "crl"],
             "claims_parameter_supported": False,
             "request_parameter_supported": False,
-        }
+        } | (
+            {"sign_transactions_endpoint": self.base_url + self.sign_path}
+            if self.cards is not None
+            else {}
+        )
 
     # -- authorization ------------------------------------------------------------------
 
@@ -363,6 +534,20 @@ class Provider:
             return fail("invalid_request", "code_challenge_method must be S256")
         if not CHALLENGE_RE.match(query["code_challenge"]):
             return fail("invalid_request", "code_challenge is not a S256 challenge")
+        transaction_id = query.get("sign_transaction_id", "")
+        # ``sign`` without a transaction is a login that consents to signing later.
+        if transaction_id:
+            with self.lock:
+                tx = self.sign_transactions.get(transaction_id)
+            if "sign" not in scope or self.cards is None:
+                return fail("invalid_scope", "signing needs scope sign")
+            if (
+                tx is None
+                or tx.client_id != query["client_id"]
+                or tx.result is not None
+                or tx.expires_at < time.time()
+            ):
+                return fail("invalid_request", "unknown or used sign_transaction_id")
         request_id = secrets.token_urlsafe(24)
         with self.lock:
             self.auth_requests[request_id] = AuthRequest(
@@ -374,6 +559,7 @@ class Provider:
                 code_challenge=query["code_challenge"],
                 acr_values=query.get("acr_values", ""),
                 expires_at=time.time() + AUTH_REQUEST_LIFETIME,
+                sign_transaction_id=transaction_id,
             )
         return ("page", request_id)
 
@@ -398,6 +584,8 @@ class Provider:
                 )
             if person_id not in self.people:
                 raise ValueError("ログインする方を選んでください。")
+            if request.sign_transaction_id:
+                return self._finish_signing(request_id, request, person_id, pin)
             if not PIN_RE.match(pin):
                 raise ValueError("利用者証明用電子証明書の暗証番号（数字4桁）を入力してください。")
             del self.auth_requests[request_id]
@@ -417,6 +605,91 @@ class Provider:
                 expires_at=time.time() + CODE_LIFETIME,
             )
         return add_query(request.redirect_uri, {"code": code, "state": request.state})
+
+    def _finish_signing(
+        self, request_id: str, request: AuthRequest, person_id: str, pin: str
+    ) -> str:
+        """Sign the transaction's hash with the person's card (caller holds the lock)."""
+        if not SIGN_PIN_RE.match(pin):
+            raise ValueError("署名用電子証明書の暗証番号（英数字6〜16桁）を入力してください。")
+        tx = self.sign_transactions.get(request.sign_transaction_id)
+        if tx is None or tx.result is not None or self.cards is None:
+            raise LookupError
+        del self.auth_requests[request_id]
+        mode = self.mode if self.mode in SIGN_MODES else None
+        if mode is not None:
+            self.mode = None
+        digest = tx.digest_info[len(SHA256_DIGEST_INFO) :]
+        tx.result = {"sign_transaction_id": tx.transaction_id} | self.cards.sign(
+            self.people[person_id], digest, mode
+        )
+        code = secrets.token_urlsafe(32)
+        self.codes[code] = AuthCode(
+            client_id=request.client_id,
+            redirect_uri=request.redirect_uri,
+            code_challenge=request.code_challenge,
+            nonce=request.nonce,
+            scope=request.scope,
+            person_id=person_id,
+            auth_time=int(time.time()),
+            expires_at=time.time() + CODE_LIFETIME,
+            sign_transaction_id=tx.transaction_id,
+        )
+        return add_query(request.redirect_uri, {"code": code, "state": request.state})
+
+    # -- signing API --------------------------------------------------------------------
+
+    def _bearer(self, authorization: str, kind: str) -> AccessToken:
+        scheme, _, value = authorization.partition(" ")
+        with self.lock:
+            token = self.access_tokens.get(value.strip()) if scheme.lower() == "bearer" else None
+        if token is None or token.expires_at < time.time() or token.kind != kind:
+            raise ProtocolError(
+                "invalid_token", "unknown or expired token", HTTPStatus.UNAUTHORIZED
+            )
+        return token
+
+    def register_sign_transaction(self, authorization: str, raw_body: bytes) -> dict[str, Any]:
+        """``POST /api/sign-transactions``: register a DigestInfo(SHA-256) to sign."""
+        if self.cards is None:
+            raise ProtocolError("not_found", "signing is not enabled", HTTPStatus.NOT_FOUND)
+        token = self._bearer(authorization, "client")
+        if "sign" not in token.scope:
+            raise ProtocolError("insufficient_scope", "scope sign needed", HTTPStatus.FORBIDDEN)
+        try:
+            body = json.loads(raw_body or b"{}")
+            digest_info = base64.b64decode(str(body["hash"]), validate=True)
+        except (ValueError, KeyError, TypeError) as error:
+            raise _invalid_request("hash must be base64") from error
+        if body.get("hash_algorithm") != "SHA-256" or body.get("digest_info") is not True:
+            raise _invalid_request("only SHA-256 with DigestInfo is supported")
+        if len(digest_info) != len(SHA256_DIGEST_INFO) + 32 or not digest_info.startswith(
+            SHA256_DIGEST_INFO
+        ):
+            raise _invalid_request("hash is not a SHA-256 DigestInfo")
+        transaction_id = str(uuid.uuid4())
+        with self.lock:
+            self.sign_transactions[transaction_id] = SignTransaction(
+                transaction_id=transaction_id,
+                client_id=token.client_id,
+                digest_info=digest_info,
+                title=str(body.get("title", ""))[:100],
+                expires_at=time.time() + SIGN_TRANSACTION_LIFETIME,
+            )
+        return {"sign_transaction_id": transaction_id}
+
+    def sign_result(self, authorization: str, transaction_id: str) -> dict[str, Any]:
+        """``GET /api/sign-transactions/<id>/result`` with the signing login's token."""
+        token = self._bearer(authorization, "user")
+        if token.sign_transaction_id != transaction_id:
+            raise ProtocolError(
+                "invalid_token", "the token is not for this transaction", HTTPStatus.FORBIDDEN
+            )
+        with self.lock:
+            tx = self.sign_transactions.get(transaction_id)
+        if tx is None or tx.result is None:
+            raise ProtocolError("not_found", "no result", HTTPStatus.NOT_FOUND)
+        return tx.result
 
     # -- token --------------------------------------------------------------------------
 
@@ -486,8 +759,32 @@ class Provider:
                 raise _invalid_client("client_assertion jti was already used")
             self.used_jtis[jti] = float(exp)
 
+    def client_credentials(self, form: dict[str, str]) -> dict[str, Any]:
+        """The client credentials grant (signing only): a token to register transactions."""
+        self.authenticate_client(form)
+        scope = tuple(form.get("scope", "").split())
+        if scope != ("sign",) or self.cards is None:
+            raise ProtocolError("invalid_scope", "only scope sign", HTTPStatus.BAD_REQUEST)
+        access_token = secrets.token_urlsafe(32)
+        with self.lock:
+            self.access_tokens[access_token] = AccessToken(
+                client_id=self.options.client_id,
+                person_id="",
+                scope=scope,
+                expires_at=time.time() + ACCESS_TOKEN_LIFETIME,
+                kind="client",
+            )
+        return {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": ACCESS_TOKEN_LIFETIME,
+            "scope": "sign",
+        }
+
     def exchange_code(self, form: dict[str, str]) -> dict[str, Any]:
         """Answer a token request, or raise ProtocolError."""
+        if form.get("grant_type") == "client_credentials":
+            return self.client_credentials(form)
         if form.get("grant_type") != "authorization_code":
             raise ProtocolError(
                 "unsupported_grant_type",
@@ -525,6 +822,7 @@ class Provider:
                 person_id=code.person_id,
                 scope=code.scope,
                 expires_at=time.time() + ACCESS_TOKEN_LIFETIME,
+                sign_transaction_id=code.sign_transaction_id,
             )
             code.access_tokens.append(access_token)
             mode, self.mode = self.mode, None
@@ -605,7 +903,7 @@ class Provider:
     def userinfo(self, access_token: str) -> dict[str, Any]:
         with self.lock:
             token = self.access_tokens.get(access_token)
-        if token is None or token.expires_at < time.time():
+        if token is None or token.expires_at < time.time() or token.kind != "user":
             raise ProtocolError(
                 "invalid_token", "unknown or expired token", HTTPStatus.UNAUTHORIZED
             )
@@ -714,6 +1012,9 @@ def render_page(title: str, body: str) -> bytes:
 
 
 def render_login(provider: Provider, request_id: str, error: str = "") -> bytes:
+    pending = provider.pending(request_id)
+    if pending is not None and pending.sign_transaction_id:
+        return render_sign(provider, request_id, pending, error)
     rows = []
     for index, person in enumerate(provider.people.values()):
         gender = {"male": "男性", "female": "女性"}.get(person.gender, "その他")
@@ -740,6 +1041,41 @@ def render_login(provider: Provider, request_id: str, error: str = "") -> bytes:
         "</form>"
     )
     return render_page("デジタル認証アプリ（開発用）", body)
+
+
+def render_sign(provider: Provider, request_id: str, pending: AuthRequest, error: str) -> bytes:
+    """The signing page: what is signed (its title and hash), whose card, the signing PIN."""
+    with provider.lock:
+        tx = provider.sign_transactions.get(pending.sign_transaction_id)
+    title = tx.title if tx is not None else ""
+    digest = tx.digest_info[len(SHA256_DIGEST_INFO) :].hex() if tx is not None else ""
+    rows = []
+    for index, person in enumerate(provider.people.values()):
+        rows.append(
+            f'<label><input type="radio" name="person" value="{html.escape(person.person_id)}"'
+            f"{' checked' if index == 0 else ''}> {html.escape(person.name)}"
+            f"（{html.escape(person.name_kana)}）</label>"
+        )
+    alert = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+    body = (
+        '<p class="note">開発用の模擬画面です。本物のマイナンバーカードは使いません。'
+        "テスト用の署名用電子証明書で署名します。</p>"
+        f"{alert}"
+        f"<p>署名する文書: {html.escape(title) or '（名称なし）'}</p>"
+        f"<p><small>文書のハッシュ値（SHA-256）: <code>{html.escape(digest)}</code></small></p>"
+        f'<form method="post" action="{html.escape(provider.endpoint("auth"))}">'
+        f'<input type="hidden" name="request_id" value="{html.escape(request_id)}">'
+        "<fieldset><legend>カードの持ち主（テスト用の住民）</legend>"
+        f"{''.join(rows)}</fieldset>"
+        '<label for="pin">署名用電子証明書の暗証番号（英数字6〜16桁）</label>'
+        '<input id="pin" name="pin" type="password" autocomplete="off"'
+        ' maxlength="16" aria-describedby="pin-help">'
+        '<p id="pin-help"><small>英数字6〜16桁なら、どれでも署名できます。</small></p>'
+        '<p><button class="primary" type="submit" name="action" value="login">署名する</button>'
+        '<button type="submit" name="action" value="cancel" formnovalidate>キャンセル</button></p>'
+        "</form>"
+    )
+    return render_page("デジタル認証アプリ（開発用）: 電子署名", body)
 
 
 # -- HTTP -------------------------------------------------------------------------------
@@ -805,7 +1141,20 @@ class Handler(BaseHTTPRequestHandler):
             return
         prefix = provider.options.issuer_path
         route = path.removeprefix(prefix) if path.startswith(prefix + "/") else None
+        sign_path = provider.sign_path
+        authorization = self.headers.get("Authorization", "")
         try:
+            if path == sign_path and method == "POST":
+                self._json(
+                    provider.register_sign_transaction(authorization, raw_body),
+                    HTTPStatus.CREATED,
+                    no_store=True,
+                )
+                return
+            if path.startswith(sign_path + "/") and path.endswith("/result") and method == "GET":
+                transaction_id = path[len(sign_path) + 1 : -len("/result")]
+                self._json(provider.sign_result(authorization, transaction_id), no_store=True)
+                return
             match (method, route):
                 case ("GET", "/.well-known/openid-configuration"):
                     self._json(provider.discovery())
@@ -957,6 +1306,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--sub-salt", default="tsunagu-dev-oidc", help="HMAC key of the pairwise sub"
     )
+    parser.add_argument(
+        "--jpki-dir",
+        type=Path,
+        help="enables signing: the test cards' CA (root.crt) and CRLs (crl/) live here",
+    )
     return parser.parse_args(argv)
 
 
@@ -974,6 +1328,7 @@ def make_server(args: argparse.Namespace) -> ProviderServer:
         gender_format=args.gender_format,
         address_format=args.address_format,
         sub_salt=args.sub_salt,
+        jpki_dir=args.jpki_dir,
     )
     provider = Provider(options, load_people())
     server = ProviderServer((args.host, args.port), provider)
@@ -1061,6 +1416,7 @@ def start_provider(
     gender_format: GenderFormat = "code",
     address_format: AddressFormat = "string",
     sub_salt: str | None = None,
+    jpki_dir: Path | str | None = None,
     python: str = sys.executable,
     timeout: float = 15.0,
 ) -> ProviderProcess:
@@ -1100,6 +1456,8 @@ def start_provider(
         command.append("--test-control")
     if sub_salt is not None:
         command += ["--sub-salt", sub_salt]
+    if jpki_dir is not None:
+        command += ["--jpki-dir", str(jpki_dir)]
     # The command is built from our own arguments, never from a shell string.
     process = subprocess.Popen(  # noqa: S603
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8"

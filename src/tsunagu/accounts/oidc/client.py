@@ -75,6 +75,18 @@ class OIDCHttpClient:
         )
         return self._send(request)
 
+    def post_json(self, url: str, data: dict[str, Any], *, bearer: str = "") -> dict[str, Any]:
+        """POST a JSON object (the signing API), with a Bearer token when given."""
+        _check_scheme(url)
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
+        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        request = urllib.request.Request(  # noqa: S310 - scheme checked
+            url, data=body, headers=headers, method="POST"
+        )
+        return self._send(request)
+
     def _send(self, request: urllib.request.Request) -> dict[str, Any]:
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
@@ -139,6 +151,11 @@ class ProviderSettings:
     skew: int = 120
     timeout: float = 10.0
     sign: bool = False
+    # The signing flow (applications.signing's ``digital-auth-app`` plugin): where the
+    # provider sends the resident back after signing, and the sign-transactions endpoint
+    # (default: discovery's ``sign_transactions_endpoint``, else derived from the issuer).
+    sign_redirect_uri: str = ""
+    sign_transactions_url: str = ""
 
     @classmethod
     def for_plugin(cls, plugin_id: str) -> ProviderSettings:
@@ -170,6 +187,8 @@ class ProviderSettings:
             ("USERINFO_URL", self.userinfo_url),
             ("JWKS_URL", self.jwks_url),
             ("REDIRECT_URI", self.redirect_uri),
+            ("SIGN_REDIRECT_URI", self.sign_redirect_uri),
+            ("SIGN_TRANSACTIONS_URL", self.sign_transactions_url),
         ):
             if url and not _url_ok(url):
                 out.append(f"{name}のURLが正しくありません（本番ではhttpsが必要です）: {url}")
@@ -197,6 +216,18 @@ class ProviderMetadata:
     token_url: str
     userinfo_url: str
     jwks_url: str
+    sign_transactions_url: str = ""
+
+
+def sign_transactions_default(issuer: str) -> str:
+    """Where the signing API lives when neither settings nor discovery say: next to the
+    realms of a Keycloak-style issuer, as at the Digital Agency.
+
+    >>> sign_transactions_default("https://sb-auth-and-sign.go.jp/api/realms/main")
+    'https://sb-auth-and-sign.go.jp/api/sign-transactions'
+    """
+    base = issuer.split("/realms/", 1)[0] if "/realms/" in issuer else issuer.rstrip("/")
+    return base + "/sign-transactions"
 
 
 _discovery_lock = threading.Lock()
@@ -242,4 +273,12 @@ def provider_metadata(config: ProviderSettings, http: OIDCHttpClient) -> Provide
         token_url=pick(config.token_url, "token_endpoint"),
         userinfo_url=pick(config.userinfo_url, "userinfo_endpoint"),
         jwks_url=pick(config.jwks_url, "jwks_uri"),
+        sign_transactions_url=_sign_url(config, doc),
     )
+
+
+def _sign_url(config: ProviderSettings, doc: dict[str, Any]) -> str:
+    value = config.sign_transactions_url or doc.get("sign_transactions_endpoint") or ""
+    if not isinstance(value, str) or not value:
+        value = sign_transactions_default(config.issuer) if config.issuer else ""
+    return value if value and _url_ok(value) else ""

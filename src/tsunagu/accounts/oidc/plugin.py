@@ -383,28 +383,36 @@ class OIDCPlugin(AuthPlugin):
     def _token_params(
         self, config: ProviderSettings, meta: ProviderMetadata, code: str, entry: dict[str, Any]
     ) -> dict[str, str]:
-        key = client_keys.signing_key()
-        now = int(time.time())
-        assertion = _sign(
-            key,
-            {
-                "iss": config.client_id,
-                "sub": config.client_id,
-                "aud": meta.token_url,
-                "jti": str(uuid.uuid4()),
-                "iat": now,
-                "exp": now + 60,
-            },
-        )
         return {
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": str(entry.get("r", "")),
             "code_verifier": str(entry.get("v", "")),
-            "client_id": config.client_id,
-            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            "client_assertion": assertion,
+            **client_authentication(config, meta),
         }
+
+
+def client_authentication(config: ProviderSettings, meta: ProviderMetadata) -> dict[str, str]:
+    """The ``private_key_jwt`` parameters of a token request (RFC 7523 §2.2): a fresh,
+    one-minute assertion signed with our newest key, for this provider's token endpoint."""
+    key = client_keys.signing_key()
+    now = int(time.time())
+    assertion = _sign(
+        key,
+        {
+            "iss": config.client_id,
+            "sub": config.client_id,
+            "aud": meta.token_url,
+            "jti": str(uuid.uuid4()),
+            "iat": now,
+            "exp": now + 60,
+        },
+    )
+    return {
+        "client_id": config.client_id,
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion,
+    }
 
 
 def _sign(key: client_keys.ClientKey, claims: dict[str, Any]) -> str:
