@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tsunagu.applications import views
+from tsunagu.applications import documents_views, views
 
 app_name = "applications"
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     path("mypage/applications/<str:application_id>/done/", views.done, name="done"),
     path("mypage/applications/<str:application_id>/withdraw/", views.withdraw, name="withdraw"),
     path("files/<str:attachment_id>/", views.attachment_file, name="file"),
+    path("mypage/documents/<str:document_id>/", documents_views.document_download, name="document"),
 ]
