@@ -23,7 +23,6 @@ urlpatterns = [
     path("staff/", include("tsunagu.casework.exports.urls")),
     path("staff/", include("tsunagu.casework.counter.urls")),
     path("staff/audit/", include("tsunagu.audit.urls")),
-    path("", include("tsunagu.casework.corrections.resident_urls")),
     path("", include("tsunagu.applications.urls")),
     path("", include("tsunagu.portal.urls")),
 ]

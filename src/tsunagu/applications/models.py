@@ -246,3 +246,88 @@ class ApplicationDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.title}"
+
+
+class ApplicationCorrection(models.Model):
+    """One round of 補正: what the city asked the resident to correct, and the answer.
+
+    Opened by the back office (through ``applications.corrections``) on a submitted
+    application. The resident may change only ``fields`` (top-level field ids of the
+    pinned definition) and ``attachment_slots``. Both versions stay stored: the answers
+    and files before the round, and after it once answered; ``Application.answers`` keeps
+    what was first submitted. Files are listed as snapshots ``{"id", "source", "slot",
+    "name", "sha256", "size", "content_type"}`` where ``source`` is ``"attachment"``
+    (an ``Attachment`` of the original draft) or ``"correction"`` (a ``CorrectionFile``).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="corrections"
+    )
+    # 1, 2, ... per application (the round's number in the back office's URLs).
+    number = models.PositiveIntegerField()
+    fields = models.JSONField(default=list)
+    attachment_slots = models.JSONField(default=list)
+    message = models.TextField()
+    due_date = models.DateField(null=True, blank=True)
+    requested_at = models.DateTimeField()
+    answers_before = models.JSONField()
+    attachments_before = models.JSONField(default=list)
+    # The resident's work in progress: answers of the named fields, and the ids of the
+    # earlier files they chose to leave out (never deleted: the earlier version keeps them).
+    pending_answers = models.JSONField(default=dict)
+    removed_files = models.JSONField(default=list)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answers_after = models.JSONField(null=True, blank=True)
+    attachments_after = models.JSONField(null=True, blank=True)
+    # Set when the back office has taken the answer (the pull is idempotent on it).
+    taken_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["application", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "number"], name="application_correction_number"
+            )
+        ]
+        indexes = [models.Index(fields=["answered_at", "taken_at"])]
+
+    def __str__(self) -> str:
+        return f"correction {self.number} of {self.application_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+
+def correction_file_path(instance: CorrectionFile, filename: str) -> str:
+    # Random path: the stored name never carries the resident's file name.
+    return (
+        f"corrections/{instance.correction_id}/{uuid.uuid4().hex}"
+        f"{filename[filename.rfind('.') :]}"
+    )
+
+
+class CorrectionFile(models.Model):
+    """A file the resident attached while answering a correction."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    correction = models.ForeignKey(
+        ApplicationCorrection, on_delete=models.PROTECT, related_name="files"
+    )
+    slot = models.CharField(max_length=40)
+    file = models.FileField(upload_to=correction_file_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=80)
+    kind = models.CharField(max_length=10)
+    converted_from = models.CharField(max_length=10, blank=True)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.slot}: {self.original_name}"

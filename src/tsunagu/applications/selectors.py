@@ -185,3 +185,125 @@ def _signature_summary(app: Application) -> dict[str, Any] | None:
         "checked_at": sig.verification.get("checked_at"),
         "reasons": sig.verification.get("reasons", []),
     }
+
+
+# ---------------------------------------------------------------- corrections (補正)
+
+# Imported here, with the section they serve.
+from tsunagu.applications.models import ApplicationCorrection, CorrectionFile  # noqa: E402
+
+
+def correction_current_version(
+    *, application: Application
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The application as it stands now: the answers and files after the latest answered
+    correction, else as first submitted."""
+    last = (
+        ApplicationCorrection.objects.filter(application=application, answered_at__isnull=False)
+        .order_by("-number")
+        .first()
+    )
+    if last is not None:
+        return dict(last.answers_after or {}), list(last.attachments_after or [])
+    files = [
+        {
+            "id": str(a.pk),
+            "source": "attachment",
+            "slot": a.slot,
+            "name": a.original_name,
+            "sha256": a.sha256,
+            "size": a.size,
+            "content_type": a.content_type,
+        }
+        for a in Attachment.objects.filter(draft_id=application.draft_id)
+    ]
+    return dict(application.answers), files
+
+
+def correction_open_for_application(*, application: Application) -> ApplicationCorrection | None:
+    """The correction the resident still has to answer, or None."""
+    return (
+        ApplicationCorrection.objects.filter(application=application, answered_at__isnull=True)
+        .order_by("-number")
+        .first()
+    )
+
+
+def correction_list_for_application(*, application: Application) -> QuerySet[ApplicationCorrection]:
+    """Every correction round of an application, first round first."""
+    return ApplicationCorrection.objects.filter(application=application).order_by("number")
+
+
+def correction_get_open_for_resident(
+    *, resident: Resident, application_id: object
+) -> ApplicationCorrection:
+    """The open correction of the resident's own application, or 404 (also when nothing
+    is asked of them now)."""
+    corr = (
+        ApplicationCorrection.objects.select_related("application")
+        .filter(
+            application_id=_uuid(application_id),
+            application__resident=resident,
+            answered_at__isnull=True,
+        )
+        .exclude(application__status=Status.WITHDRAWN)
+        .first()
+    )
+    if corr is None:
+        raise Http404
+    return corr
+
+
+def correction_file_get_for_resident(*, resident: Resident, file_id: object) -> CorrectionFile:
+    """A file the resident attached to one of their corrections, or 404."""
+    found = (
+        CorrectionFile.objects.select_related("correction")
+        .filter(pk=_uuid(file_id), correction__application__resident=resident)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def corrections_answered_pending(*, limit: int = 100) -> list[str]:
+    """Ids of answered corrections the back office has not taken yet, oldest first."""
+    ids = (
+        ApplicationCorrection.objects.filter(answered_at__isnull=False, taken_at__isnull=True)
+        .order_by("answered_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return [str(i) for i in ids]
+
+
+def correction_for_backoffice(*, correction_id: object) -> dict[str, Any]:
+    """What the back office receives of one correction round (the pull payload)."""
+    corr = ApplicationCorrection.objects.get(pk=_uuid(correction_id))
+    return {
+        "id": str(corr.pk),
+        "application_id": str(corr.application_id),
+        "number": corr.number,
+        "fields": list(corr.fields),
+        "attachment_slots": list(corr.attachment_slots),
+        "message": corr.message,
+        "due_date": corr.due_date.isoformat() if corr.due_date else None,
+        "requested_at": corr.requested_at.isoformat(),
+        "answered_at": corr.answered_at.isoformat() if corr.answered_at else None,
+        "answers_before": corr.answers_before,
+        "answers_after": corr.answers_after,
+        "attachments_before": corr.attachments_before,
+        "attachments_after": corr.attachments_after,
+    }
+
+
+def correction_file_for_backoffice(*, source: str, file_id: object) -> Attachment | CorrectionFile:
+    """The stored file behind one file snapshot of a correction (``source`` is
+    ``attachment`` or ``correction``), or 404; the caller checks the snapshot is its own."""
+    found: Attachment | CorrectionFile | None
+    if source == "correction":
+        found = CorrectionFile.objects.filter(pk=_uuid(file_id)).first()
+    else:
+        found = Attachment.objects.filter(pk=_uuid(file_id)).first()
+    if found is None:
+        raise Http404
+    return found

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tsunagu.casework.corrections.services import correction_receive_pending
+from tsunagu.casework.corrections.tasks import correction_receive_task
 from tsunagu.casework.handoff import handoff_take_pending
 from tsunagu.casework.tasks import handoff_take_task
 
@@ -42,6 +44,9 @@ class Command(BaseCommand):
         if options["action"] == "take":
             cases = handoff_take_pending(limit=limit)
             self.stdout.write(f"{len(cases)} 件の申請を案件として取り込みました")
+            # Residents' answers to corrections come back by the same kind of pull.
+            received = correction_receive_pending(limit=limit)
+            self.stdout.write(f"{len(received)} 件の補正を受け取りました")
             return
         interval = options["interval"]
         if interval <= 0:
@@ -53,8 +58,12 @@ class Command(BaseCommand):
                     cases = handoff_take_pending(limit=limit)
                     if cases:
                         self.stdout.write(f"{len(cases)} 件の申請を案件として取り込みました")
+                    received = correction_receive_pending(limit=limit)
+                    if received:
+                        self.stdout.write(f"{len(received)} 件の補正を受け取りました")
                 else:
                     handoff_take_task.enqueue(limit=limit)
+                    correction_receive_task.enqueue(limit=limit)
                 rounds += 1
                 if options["rounds"] and rounds >= options["rounds"]:
                     return

@@ -1,0 +1,81 @@
+"""Background tasks of corrections (補正): the mail that tells the resident what is asked."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from tsunagu.applications.correction_diff import field_label, slot_label
+from tsunagu.applications.models import ApplicationCorrection
+from tsunagu.core.fieldtypes import reading_lang
+from tsunagu.procedures.selectors import procedure_version_get
+
+
+def public_url(path: str) -> str:
+    """An absolute address on the residents' site, for mail (which has no request).
+
+    ``TSUNAGU_PUBLIC_URL`` (e.g. ``https://shinsei.city.example.jp``) when configured;
+    otherwise the first allowed host, as ``make run`` serves it.
+    """
+    base = str(getattr(settings, "TSUNAGU_PUBLIC_URL", "") or "").rstrip("/")
+    if not base:
+        host = (settings.ALLOWED_HOSTS or ["127.0.0.1"])[0].lstrip(".")
+        if host in {"127.0.0.1", "localhost", "*", ""}:
+            base = "http://127.0.0.1:8000"
+        else:
+            base = f"{'https' if settings.SESSION_COOKIE_SECURE else 'http'}://{host}"
+    return base + path
+
+
+@task()
+def send_correction_email(correction_id: str) -> bool:
+    """Tell the resident that a correction is asked of them, in the language they applied
+    in, with what is asked and the link to their application. Returns False when there is
+    no address (or the round is gone); a retry may resend, never corrupt."""
+    corr = (
+        ApplicationCorrection.objects.select_related("application__resident")
+        .filter(pk=correction_id)
+        .first()
+    )
+    if corr is None or not corr.application.resident.email:
+        return False
+    app = corr.application
+    proc = procedure_version_get(code=app.procedure_code, version=app.procedure_version)
+    with translation.override(app.language or "ja"):
+        reading = reading_lang()
+        city = (
+            settings.TSUNAGU_CITY["name_en"]
+            if reading == "en"
+            else settings.TSUNAGU_CITY["name_ja"]
+        )
+        body = render_to_string(
+            "applications/email/correction_requested.txt",
+            {
+                "app": app,
+                "proc": proc,
+                "correction": corr,
+                "fields": [field_label(proc, f, reading) for f in corr.fields],
+                "slots": [slot_label(proc, s, reading) for s in corr.attachment_slots],
+                "url": public_url(
+                    reverse("applications:detail", kwargs={"application_id": app.pk})
+                ),
+                "city": settings.TSUNAGU_CITY,
+                "city_name": city,
+            },
+        )
+        subject = _("【%(city)s】申請内容の補正をお願いします（受付番号 %(number)s）") % {
+            "city": city,
+            "number": app.receipt_number,
+        }
+    send_mail(
+        subject=subject,
+        message=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[app.resident.email],
+    )
+    return True
