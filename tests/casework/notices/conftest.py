@@ -120,3 +120,12 @@ def summary(**changes: Any) -> DecisionSummary:
     }
     base.update(changes)
     return DecisionSummary(**base)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page, as a reader's text extraction finds it."""
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)

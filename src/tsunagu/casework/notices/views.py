@@ -7,7 +7,7 @@ import uuid
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,6 +23,13 @@ ISSUE_ROLES: tuple[str, ...] = ("clerk", "chief", "section_head")
 def _staff(request: HttpRequest) -> StaffProfile:
     staff: StaffProfile = request.staff  # type: ignore[attr-defined]  # set by staff_required
     return staff
+
+
+def _case_url(case_id: uuid.UUID) -> str:
+    try:
+        return reverse("casework:case", kwargs={"case_id": case_id})
+    except NoReverseMatch:  # the case page lives in casework; keep working without it
+        return f"/staff/cases/{case_id}/"
 
 
 def _pdf(data: bytes, filename: str) -> HttpResponse:
@@ -45,7 +52,7 @@ def notice_preview(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         pdf = services.notice_preview(case=case)
     except services.NoticeRefused as exc:
         messages.error(request, exc.reason)
-        return HttpResponseRedirect(reverse("casework:case", kwargs={"case_id": case.pk}))
+        return HttpResponseRedirect(_case_url(case.pk))
     services.notice_read_record(actor=request.user, case=case, what="preview")
     return _pdf(pdf, f"見本_{case.receipt_number}.pdf")
 
@@ -65,7 +72,7 @@ def notice_issue(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             request,
             f"{notice.title}（{notice.document_number}）を発行し、申請者のマイページに届けました。",
         )
-    return HttpResponseRedirect(reverse("casework:case", kwargs={"case_id": case.pk}) + "#notices")
+    return HttpResponseRedirect(_case_url(case.pk) + "#notices")
 
 
 @staff_required(roles=VIEW_ROLES)
