@@ -106,3 +106,16 @@ def test_reexport_from_the_run_page_needs_a_reason(
 def test_not_logged_in_goes_to_the_staff_login(client: Any) -> None:
     response = client.get(URL)
     assert response.status_code == 302 and response["Location"].startswith("/staff/login/")
+
+
+def test_the_case_page_shows_where_the_case_was_sent(
+    decided_case: Callable[..., Case], staff_client: Callable[..., Any]
+) -> None:
+    case = decided_case()
+    client = staff_client(role="clerk", department="kodomo_seisaku")
+    before = client.get(f"/staff/cases/{case.pk}/").content.decode()
+    assert "この案件はまだ出力されていません" in before
+    client.post(URL, CHOICE)
+    run = ExportRun.objects.get()
+    after = client.get(f"/staff/cases/{case.pk}/").content.decode()
+    assert f"{URL}runs/{run.pk}/" in after and "csv-hanyou" in after
