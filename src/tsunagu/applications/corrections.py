@@ -386,7 +386,12 @@ def correction_problems(
     # An answer that a changed condition now hides may go; nothing else outside the round
     # may differ.
     editable, slots = correction_editable(proc, correction)
-    outside = [k for k in after if k not in editable and after.get(k) != before.get(k)]
+    # Nothing typed outside the round, and nothing outside it differs after pruning (so an
+    # answer outside it can only have gone because a changed condition hides it now).
+    outside = [k for k in correction.pending_answers or {} if k not in editable]
+    outside += [
+        k for k in after if k not in editable and k not in outside and after[k] != before.get(k)
+    ]
     if outside:
         labels = "」「".join(field_label(proc, k, lang) for k in outside)
         problems.append(
