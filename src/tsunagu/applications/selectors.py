@@ -169,6 +169,17 @@ def attachment_get_for_application(*, application_id: object, attachment_id: obj
     return att
 
 
+def attachment_get_for_application(*, application_id: object, attachment_id: object) -> Attachment:
+    """An attachment of a submitted application (for the back office, which has checked
+    access to the case); ``Http404`` when it is not one of that application's files."""
+    att = Attachment.objects.filter(
+        pk=_uuid(attachment_id), draft__application__pk=_uuid(application_id)
+    ).first()
+    if att is None:
+        raise Http404
+    return att
+
+
 def _signature_summary(app: Application) -> dict[str, Any] | None:
     """The verified signer for staff: who signed, whether it verified, what differs."""
     sig = ApplicationSignature.objects.filter(application=app).first()

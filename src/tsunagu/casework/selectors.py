@@ -7,19 +7,17 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from tsunagu.accounts.staff_models import StaffProfile
 from tsunagu.casework import workdays
 from tsunagu.casework.models import OPEN_CASE_STATUSES, Case, CaseNote, CaseStatus, CaseStatusChange
-from tsunagu.core import japanese
-
-if TYPE_CHECKING:
-    from tsunagu.accounts.staff_models import StaffProfile
+from tsunagu.core import crypto, japanese
 
 # An open case due within this many working days is flagged 期限間近.
 DUE_SOON_WORKING_DAYS = 3
@@ -100,6 +98,8 @@ CASE_ROLES: tuple[str, ...] = ("clerk", "chief", "section_head", "director")
 CASE_ACTION_ROLES: tuple[str, ...] = ("clerk", "chief", "section_head")
 # Roles that may reveal a 個人番号 of their department's cases (an audited action).
 MY_NUMBER_ROLES: tuple[str, ...] = ("clerk", "chief", "section_head")
+# The purpose given for a reveal is kept in the audit log: short, like a ledger entry.
+MY_NUMBER_PURPOSE_MAX = 200
 
 
 def case_get_for_staff(*, staff: StaffProfile, case_id: uuid.UUID | str) -> Case:
@@ -338,3 +338,102 @@ def _search_q(text: str) -> Q:
         # A reading; or a name written in kana (さくら), hence both.
         return Q(search_kana__startswith=kana) | by_name
     return by_name
+
+
+def case_assignable_staff(*, department: str) -> QuerySet[StaffProfile]:
+    """The members of staff of ``department`` a case can be assigned to, by user name."""
+    return (
+        StaffProfile.objects.filter(department=department, role__in=CASE_ACTION_ROLES)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+# ---------------------------------------------------------------- 個人番号 of a case
+
+
+@dataclass(frozen=True)
+class MyNumberEntry:
+    """One 個人番号 in a case's answers. ``key`` names it ("my_number", or
+    "children.0.child_my_number" in a repeating group); ``number`` is set only by the
+    audited reveal (``services.case_my_number_reveal``)."""
+
+    key: str
+    label: str
+    token: str
+    number: str = ""
+
+    @property
+    def masked(self) -> str:
+        try:
+            return crypto.my_number_mask(self.token)
+        except crypto.CryptoError:
+            return "（読み取れません）"
+
+    @property
+    def grouped(self) -> str:
+        """The revealed number as written on the card: 1234 5678 9012."""
+        n = self.number
+        return f"{n[:4]} {n[4:8]} {n[8:]}" if len(n) == 12 else n
+
+
+def case_my_numbers(*, case: Case, lang: str = "ja") -> list[MyNumberEntry]:
+    """The 個人番号 answers of ``case`` that the applicant was asked for (hidden branches
+    pruned), in form order, with labels from the pinned procedure version."""
+    from tsunagu.applications import engine
+    from tsunagu.procedures.selectors import procedure_version_get
+
+    proc = procedure_version_get(code=case.procedure_code, version=case.procedure_version)
+    answers = engine.prune(proc, case.submitted.get("answers") or {})
+    entries: list[MyNumberEntry] = []
+    for step in proc.steps:
+        for spec in step.fields:
+            value = answers.get(spec.id)
+            if spec.type == "my_number" and isinstance(value, str) and value:
+                entries.append(MyNumberEntry(spec.id, spec.label.get(lang), value))
+            if spec.type != "group" or not isinstance(value, list):
+                continue
+            item = (spec.item or spec.label).get(lang)
+            for i, row in enumerate(value):
+                for sub in spec.fields or []:
+                    token = row.get(sub.id) if isinstance(row, Mapping) else None
+                    if sub.type == "my_number" and isinstance(token, str) and token:
+                        label = f"{item} {i + 1} {sub.label.get(lang)}"
+                        entries.append(MyNumberEntry(f"{spec.id}.{i}.{sub.id}", label, token))
+    return entries
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    """The figures of the staff home page: every case of the department (``total``), and
+    of its open cases those assigned to me, overdue, due soon and unassigned."""
+
+    total: int
+    mine: int
+    overdue: int
+    due_soon: int
+    unassigned: int
+
+
+def case_counts_for_staff(*, staff: StaffProfile, today: dt.date | None = None) -> InboxCounts:
+    """The ``InboxCounts`` of ``staff``'s department in one query (zeros for a role that
+    sees no cases). "Due soon" is within ``DUE_SOON_WORKING_DAYS`` working days.
+
+    >>> case_counts_for_staff(staff=profile)  # doctest: +SKIP
+    InboxCounts(total=40, mine=3, overdue=1, due_soon=2, unassigned=5)
+    """
+    if staff.role not in CASE_ROLES:
+        return InboxCounts(0, 0, 0, 0, 0)
+    today = today or timezone.localdate()
+    soon = workdays.add_working_days(today, DUE_SOON_WORKING_DAYS)
+    is_open = Q(status__in=OPEN_CASE_STATUSES)
+    row = Case.objects.filter(department=staff.department).aggregate(
+        total=Count("pk"),
+        mine=Count("pk", filter=is_open & Q(assignee_id=staff.user_id)),
+        overdue=Count("pk", filter=is_open & Q(due_date__lt=today)),
+        due_soon=Count("pk", filter=is_open & Q(due_date__gte=today, due_date__lte=soon)),
+        unassigned=Count("pk", filter=is_open & Q(assignee__isnull=True)),
+    )
+    return InboxCounts(
+        row["total"], row["mine"], row["overdue"], row["due_soon"], row["unassigned"]
+    )
