@@ -77,21 +77,42 @@ def tokenize(text: str, base: int = 0) -> list[Token]:
     tok = _tokenizer()
     tokens: list[Token] = []
     append = tokens.append
-    for offset, chunk in _chunks(text):
+    new = tuple.__new__  # Token(...) without the NamedTuple constructor's overhead
+    hiragana = _hiragana
+    for offset, chunk in _chunks(text) if len(text) > _CHUNK_CHARS else ((0, text),):
         offset += base
         for m in tok.tokenize(chunk):
             surface = m.surface()
             if surface:
+                katakana = m.reading_form()
+                reading = hiragana.get(katakana)
+                if reading is None:
+                    reading = _to_hiragana(katakana)
                 append(
-                    Token(
-                        surface,
-                        offset + m.begin(),
-                        m.part_of_speech(),
-                        m.reading_form().translate(_HIRAGANA),
-                        m.dictionary_form(),
+                    new(
+                        Token,
+                        (
+                            surface,
+                            offset + m.begin(),
+                            m.part_of_speech(),
+                            reading,
+                            m.dictionary_form(),
+                        ),
                     )
                 )
     return tokens
+
+
+# Katakana reading → hiragana, remembered: the vocabulary of a city's texts is small.
+_hiragana: dict[str, str] = {}
+_HIRAGANA_MAX = 200_000
+
+
+def _to_hiragana(katakana: str) -> str:
+    reading = katakana.translate(_HIRAGANA)
+    if len(_hiragana) < _HIRAGANA_MAX:
+        _hiragana[katakana] = reading
+    return reading
 
 
 def raw_tokenize(text: str) -> int:

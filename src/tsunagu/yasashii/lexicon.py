@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import os
 import re
+import re._constants as re_constants  # type: ignore[import-not-found]  # no stubs
+import re._parser as re_parser  # type: ignore[import-not-found]  # no stubs
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -24,6 +29,32 @@ def load_data(name: str) -> Any:
     """Parse ``data/<name>`` shipped with the package."""
     text = resources.files("tsunagu.yasashii").joinpath("data", name).read_text("utf-8")
     return yaml.safe_load(text)
+
+
+@cache
+def required_literal(regex: re.Pattern[str]) -> str:
+    """The longest run of plain characters every match of ``regex`` contains ("" if none
+    is known), so that a pattern whose literal is not in a text is not run at all.
+
+    >>> required_literal(re.compile("[ごお]([一-龥]{2})のうえ、?"))
+    'のうえ'
+    """
+    try:
+        items = re_parser.parse(regex.pattern, regex.flags).data
+    except (re.error, AttributeError, TypeError, ValueError):  # a private API: never fail
+        return ""
+    if regex.flags & re.IGNORECASE:
+        return ""
+    best = run = ""
+    for op, arg in items:
+        if op is re_constants.LITERAL:
+            run += chr(arg)
+            best = max(best, run, key=len)
+        elif op in (re_constants.ASSERT, re_constants.ASSERT_NOT, re_constants.AT):
+            continue  # zero-width: the characters around it are still adjacent
+        else:
+            run = ""
+    return best
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,12 +210,45 @@ def _apply_context(tokens: list[Token], text: str) -> list[Token]:
     return out
 
 
+_memo: ContextVar[dict[str, list[Token]] | None] = ContextVar("yasashii_tokens", default=None)
+
+
+@contextmanager
+def token_memo() -> Iterator[None]:
+    """Within the block, ``tokens()`` of the same text is computed once.
+
+    ``rewrite`` tokenizes a sentence, its candidates and its outputs several times (the
+    fact check, clause splitting, the readability guard); the memo lives for one call
+    only, so it never grows with the traffic.
+    """
+    if _memo.get() is not None:
+        yield
+        return
+    reset = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(reset)
+
+
 def tokens(text: str) -> list[Token]:
     """Morphemes of ``text``: city dictionary words first (longest match), then SudachiPy.
+
+    The list is shared inside a ``token_memo`` block: do not change it.
 
     >>> [t.reading for t in tokens("高野の海")]
     ['こうや', 'の', 'うみ']
     """
+    memo = _memo.get()
+    if memo is not None:
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = _tokens(text)
+        return found
+    return _tokens(text)
+
+
+def _tokens(text: str) -> list[Token]:
     regex = _city_regex()
     result: list[Token] = []
     pos = 0

@@ -28,6 +28,7 @@ import yaml
 
 from tsunagu.yasashii.analysis import BANDS, analyze, split_sentences
 from tsunagu.yasashii.rewrite import facts, missing_facts, rewrite
+from tsunagu.yasashii.ruby import ruby
 
 LONG_OUTPUT = 40
 _BAND_RANK = {name: rank for rank, (_, name) in enumerate(reversed(BANDS))}  # 0 = hardest
@@ -142,3 +143,31 @@ def evaluate(entries: Sequence[Entry], *, today: date) -> Figures:
         output_sentences=len(sentences),
         long_sentences=sum(len(s) > LONG_OUTPUT for s in sentences),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A labelled furigana item: in ``text``, ``word`` must carry ``reading``."""
+
+    text: str
+    word: str
+    reading: str
+
+
+def load_readings(path: str | Path) -> list[Reading]:
+    """The items of a labelled furigana file (a YAML list of ``[text, word, reading]``)."""
+    data: list[list[str]] = yaml.safe_load(Path(path).read_text("utf-8"))
+    return [Reading(str(t), str(w), str(r)) for t, w, r in data]
+
+
+def furigana_misses(items: Iterable[Reading]) -> list[tuple[Reading, str]]:
+    """The items ``ruby()`` gets wrong, each with the markup it produced.
+
+    >>> furigana_misses([Reading("額を冷やす", "額", "ひたい")])
+    []
+    """
+    return [
+        (item, markup)
+        for item in items
+        if f"<ruby>{item.word}<rt>{item.reading}</rt></ruby>" not in (markup := ruby(item.text))
+    ]

@@ -46,12 +46,18 @@ from tsunagu.yasashii._sudachi import Token
 from tsunagu.yasashii.analysis import (
     BANDS,
     _counts,
-    analyze,
     band,
     readability,
+    score,
     split_sentences,
 )
-from tsunagu.yasashii.lexicon import city_words, load_data, tokens
+from tsunagu.yasashii.lexicon import (
+    city_words,
+    load_data,
+    required_literal,
+    token_memo,
+    tokens,
+)
 
 # The guard may undo a guideline rule only in a sentence of at least this many words: in
 # a shorter one a single word (午後 in 午後3時) moves jReadability by a whole band, and the
@@ -68,6 +74,7 @@ _FULL_WIDTH = str.maketrans(
     {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if chr(c) not in "（）！？、。："}
     | {"：": ":", "　": " "}
 )
+_HAS_FULL_WIDTH = re.compile("[" + re.escape("".join(map(chr, _FULL_WIDTH))) + "]")
 _KANJI_DIGITS = {
     "〇": 0,
     "零": 0,
@@ -154,7 +161,8 @@ def numerals(sentence: str) -> str:
     >>> numerals("三十人、千五百円、一般の方、１２日")
     '30人、1500円、一般の方、12日'
     """
-    sentence = sentence.translate(_FULL_WIDTH)
+    if _HAS_FULL_WIDTH.search(sentence):
+        sentence = sentence.translate(_FULL_WIDTH)
     words = _numeral_words()
 
     def repl(m: re.Match[str]) -> str:
@@ -219,38 +227,76 @@ def _time_value(m: re.Match[str]) -> str:
 
 
 def _proper_nouns(text: str, toks: list[Token] | None = None) -> list[str]:
-    # On the normal form, so that a misread kanji numeral (十人) is not taken for a name;
-    # era names are not facts of their own (the date is). ``toks`` (of ``text``) are
-    # reused when normalising changes nothing.
+    # Compared later in the normal form, so a name must read the same there; a token of
+    # kanji numerals only (十人 misread) is not a name, and era names are not facts of
+    # their own (the date is). ``toks`` (of ``text``) are reused unless a name changes
+    # in the normal form.
     normal = _normalize(text)
-    if toks is None or normal != text:
-        toks = tokens(normal)
-    found = [
-        t.surface
-        for t in toks
-        if t.pos[1] == "固有名詞" and t.surface.strip() and t.surface not in ERAS
-    ]
+
+    def names(toks: list[Token]) -> list[str]:
+        return [
+            t.surface
+            for t in toks
+            if t.pos[1] == "固有名詞"
+            and t.surface.strip()
+            and t.surface not in ERAS
+            and not all(c in _KANJI_NUMERAL for c in t.surface)
+        ]
+
+    found = names(toks if toks is not None else tokens(text))
+    if normal != text and any(w not in normal for w in found):
+        found = names(tokens(normal))
     # City names are proper nouns even where the city dictionary tags them as places only.
     found += city_words(text)
     return list(dict.fromkeys(found))
 
 
-def _pattern_facts(text: str, ref_year: int) -> list[Fact]:
-    chars = list(_normalize(text))
+_ANY_FACT = re.compile(r"\d|https?://")
+
+
+def _strip_digits(m: re.Match[str]) -> str:
+    return re.sub(r"\D", "", m.group())
+
+
+_FACT_PATTERNS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], str] | None], ...] = (
+    ("url", _URL, lambda m: m.group().rstrip(".,")),
+    ("phone", _PHONE, _strip_digits),
+    ("postal", _POSTAL, _strip_digits),
+    ("date", _DATE, None),  # needs the reference year
+    ("time", _TIME, lambda m: _time_value(m)),
+    ("amount", _AMOUNT, lambda m: _amount_value(m)),
+    ("number", _NUMBER, lambda m: m.group()),
+)
+
+
+def _pattern_facts(text: str, ref_year: int, *, normal: str | None = None) -> list[Fact]:
+    """The facts of ``text`` found by pattern (``normal``: its normal form, if known).
+
+    Each kind is taken in turn and its matches blanked, so that the digits of a
+    telephone number are not counted again as numbers.
+    """
+    s = _normalize(text) if normal is None else normal
     found: list[Fact] = []
-
-    def take(kind: str, regex: re.Pattern[str], value: Callable[[re.Match[str]], str]) -> None:
-        for m in regex.finditer("".join(chars)):
-            found.append(Fact(kind, m.group(), value(m)))
-            chars[m.start() : m.end()] = " " * (m.end() - m.start())
-
-    take("url", _URL, lambda m: m.group().rstrip(".,"))
-    take("phone", _PHONE, lambda m: re.sub(r"\D", "", m.group()))
-    take("postal", _POSTAL, lambda m: re.sub(r"\D", "", m.group()))
-    take("date", _DATE, lambda m: _date_value(m.group(1), m.group(2), m.group(3), ref_year))
-    take("time", _TIME, _time_value)
-    take("amount", _AMOUNT, _amount_value)
-    take("number", _NUMBER, lambda m: m.group())
+    if not _ANY_FACT.search(s):
+        return found  # every pattern needs a digit or a URL
+    for kind, regex, value in _FACT_PATTERNS:
+        matches = list(regex.finditer(s))
+        if not matches:
+            continue
+        parts: list[str] = []
+        pos = 0
+        for m in matches:
+            v = (
+                value(m)
+                if value is not None
+                else _date_value(m.group(1), m.group(2), m.group(3), ref_year)
+            )
+            found.append(Fact(kind, m.group(), v))
+            parts.append(s[pos : m.start()])
+            parts.append(" " * (m.end() - m.start()))
+            pos = m.end()
+        parts.append(s[pos:])
+        s = "".join(parts)
     return found
 
 
@@ -285,8 +331,12 @@ def missing_facts(
     if not source:
         return ()
     # Proper nouns are looked up as substrings, so the check needs no tokenization.
-    present = {(f.kind, f.value) for f in _pattern_facts(output, (today or _today()).year)}
     normal = _normalize(output)
+    present = (
+        {(f.kind, f.value) for f in _pattern_facts(output, (today or _today()).year, normal=normal)}
+        if any(f.kind != "proper_noun" for f in source)
+        else set()
+    )
     return tuple(
         f
         for f in source
@@ -416,25 +466,35 @@ def _godan_ru() -> tuple[str, ...]:
     return tuple(_data()["godan_ru"])
 
 
-def _compile(pairs: Iterable[Iterable[str]]) -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((re.compile(a), b) for a, b in pairs)
+Rule = tuple[re.Pattern[str], str, str]
+"""A compiled rule: regex, replacement, and the literal every match contains (or "")."""
+
+
+def _compile(pairs: Iterable[Iterable[str]]) -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    for a, b in pairs:
+        regex = re.compile(a)
+        rules.append((regex, b, required_literal(regex)))
+    return tuple(rules)
 
 
 @cache
-def _rules(section: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+def _rules(section: str) -> tuple[Rule, ...]:
     """The compiled [regex, replacement] pairs of a section of ``rewrite.yaml``."""
     return _compile(_data()[section])
 
 
 @cache
-def honorific_rewrites() -> tuple[tuple[re.Pattern[str], str], ...]:
+def honorific_rewrites() -> tuple[Rule, ...]:
     """[regex, replacement] pairs from ``honorifics.yaml`` (each entry's ``rewrites``)."""
     entries = load_data("honorifics.yaml")
     return _compile(pair for e in entries for pair in e.get("rewrites") or ())
 
 
-def _sub_all(pairs: Iterable[tuple[re.Pattern[str], str]], sentence: str) -> str:
-    for regex, replacement in pairs:
+def _sub_all(rules: Iterable[Rule], sentence: str) -> str:
+    for regex, replacement, literal in rules:
+        if literal and literal not in sentence:
+            continue  # cannot match: skip the regex engine
         sentence = regex.sub(replacement, sentence)
     return sentence
 
@@ -583,7 +643,7 @@ def double_negatives(sentence: str) -> str:
     >>> double_negatives("申請できないことはありません。")
     '申請できます。'
     """
-    for regex, template in _rules("double_negatives"):
+    for regex, template, _ in _rules("double_negatives"):
 
         def repl(m: re.Match[str], template: str = template) -> str:
             before = m.string[m.start(1) - 1 : m.start(1)] if m.start(1) else ""
@@ -843,7 +903,7 @@ def _apply_rules(
 
 
 def _score(text: str) -> float:
-    return analyze(text).score
+    return score(text)
 
 
 def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
@@ -1016,7 +1076,8 @@ def rewrite(
     today = today or _today()
     reg = rewriters or registry
     chosen = reg.get(rewriter)
-    result = chosen.rewrite(text, today=today)
+    with token_memo():
+        result = chosen.rewrite(text, today=today)
     if chosen.name == RuleRewriter.name:
         return result
     lost = result.missing or missing_facts(facts(text, today=today), result.text, today=today)

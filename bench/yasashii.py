@@ -1,0 +1,190 @@
+"""Benchmark and quality figures of the easy-Japanese engine (``tsunagu.yasashii``).
+
+Run by ``make bench`` (after the HTTP scenarios of bench/run.py) or on its own::
+
+    .venv/bin/python bench/yasashii.py            # add --json for machine-readable output
+
+Speed, in one process on one core (CPU time of this process, so other work on the
+machine does not count): every corpus sentence goes through
+
+  raw        SudachiPy's tokenizer alone, split mode C (the floor: nothing on top)
+  analyze    tsunagu.yasashii.analyze(sentence)
+  rewrite    tsunagu.yasashii.rewrite(sentence)
+  ruby       tsunagu.yasashii.ruby(sentence)
+
+one sentence per call, in turns of one corpus pass per function until each has used
+TSUNAGU_BENCH_YASASHII_SECONDS (default 2) of CPU; a rate is that of the median pass
+(the dictionary loads once per process, before a warm-up pass). It prints sentences per second and the ratios to the raw rate, with
+the issue's targets (analyze ≥ 30 %, rewrite ≥ 10 %).
+
+Quality, on the labelled corpus (tests/yasashii/data/corpus.yaml) and furigana list
+(tests/yasashii/data/readings.yaml): readability gain, fact preservation, share of output
+sentences over 40 characters, furigana reading accuracy. Figures only: it never fails
+on timing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+DATA = ROOT / "tests" / "yasashii" / "data"
+TODAY = date(2026, 11, 25)  # the reference date of the corpus's dates
+
+TARGET_ANALYZE = 0.30
+TARGET_REWRITE = 0.10
+TARGET_BAND_GAIN = 1.0
+TARGET_LONG_SHARE = 0.05
+TARGET_FURIGANA = 0.99
+
+
+def _pass(fn: Callable[[str], object], sentences: list[str]) -> float:
+    """CPU seconds of one pass of ``fn`` over ``sentences``."""
+    cpu0 = time.process_time()
+    for s in sentences:
+        fn(s)
+    return time.process_time() - cpu0
+
+
+def speed(sentences: list[str], seconds: float) -> dict[str, Any]:
+    """Rates of the raw tokenizer, analyze, rewrite and ruby, and their ratios.
+
+    The functions take turns, one corpus pass each, until each has run for ``seconds``
+    of CPU time; each rate is that of its median pass, so that a burst of load from
+    another process on the machine hits every function alike and spoils no ratio.
+    """
+    from tsunagu.yasashii import analyze, rewrite, ruby
+    from tsunagu.yasashii._sudachi import dictionary, raw_tokenize
+
+    t0 = time.perf_counter()
+    dictionary()
+    load_s = time.perf_counter() - t0
+    functions: dict[str, Callable[[str], object]] = {
+        "raw": raw_tokenize,
+        "analyze": analyze,
+        "rewrite": lambda s: rewrite(s, today=TODAY),
+        "ruby": ruby,
+    }
+    passes: dict[str, list[float]] = {name: [] for name in functions}
+    for fn in functions.values():
+        _pass(fn, sentences)  # warm-up: lazy data, compiled patterns
+    while min(sum(p) for p in passes.values()) < seconds:
+        for name, fn in functions.items():
+            if sum(passes[name]) < seconds or len(passes[name]) < 5:
+                passes[name].append(_pass(fn, sentences))
+    rates = {
+        name: {
+            "passes": len(p),
+            "sentences": len(p) * len(sentences),
+            "cpu_s": sum(p),
+            "median_pass_s": statistics.median(p),
+            "per_s": len(sentences) / statistics.median(p),
+        }
+        for name, p in passes.items()
+    }
+    raw = rates["raw"]["per_s"]
+    return {
+        "dictionary_load_s": load_s,
+        "rates": rates,
+        "ratios": {k: v["per_s"] / raw for k, v in rates.items() if k != "raw"},
+    }
+
+
+def quality() -> dict[str, Any]:
+    """Corpus figures and furigana accuracy."""
+    from tsunagu.yasashii.quality import evaluate, furigana_misses, load_corpus, load_readings
+
+    figures = evaluate(load_corpus(DATA / "corpus.yaml"), today=TODAY)
+    readings = load_readings(DATA / "readings.yaml")
+    misses = furigana_misses(readings)
+    return {
+        "sentences": len(figures.outcomes),
+        "mean_score_gain": figures.mean_score_gain,
+        "mean_band_gain": figures.mean_band_gain,
+        "harder_band": figures.harder_band,
+        "lower_score": figures.lower_score,
+        "facts_total": figures.facts_total,
+        "facts_kept": figures.facts_kept,
+        "fact_preservation": figures.fact_preservation,
+        "output_sentences": figures.output_sentences,
+        "long_sentences": figures.long_sentences,
+        "long_share": figures.long_share,
+        "furigana_items": len(readings),
+        "furigana_correct": len(readings) - len(misses),
+        "furigana_accuracy": (len(readings) - len(misses)) / len(readings),
+        "furigana_misses": [[m.text, m.word, m.reading, markup] for m, markup in misses],
+    }
+
+
+def report(data: dict[str, Any]) -> None:
+    """Print the figures (the bench's output)."""
+    s, q = data["speed"], data["quality"]
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    print()
+    print(
+        f"Easy Japanese (tsunagu.yasashii) — {len(data['corpus'])} corpus sentences, one per "
+        f"call, CPU time of one process (median pass); dictionary loaded once in "
+        f"{s['dictionary_load_s']:.2f} s"
+    )
+    print(f"{'function':<10} {'passes':>7} {'CPU s':>7} {'sent/s':>9} {'ratio to raw':>13}")
+    for name, r in s["rates"].items():
+        ratio = "" if name == "raw" else f"{s['ratios'][name] * 100:12.1f}%"
+        print(f"{name:<10} {r['passes']:>7} {r['cpu_s']:>7.2f} {r['per_s']:>9.0f} {ratio:>13}")
+    a, w = s["ratios"]["analyze"], s["ratios"]["rewrite"]
+    print(f"  analyze ≥ {TARGET_ANALYZE:.0%} of raw: {verdict(a >= TARGET_ANALYZE)}")
+    print(f"  rewrite ≥ {TARGET_REWRITE:.0%} of raw: {verdict(w >= TARGET_REWRITE)}")
+    print()
+    print(f"Quality on the corpus ({q['sentences']} sentences, tests/yasashii/data/corpus.yaml):")
+    print(
+        f"  readability gain: {q['mean_score_gain']:+.2f} jReadability, "
+        f"{q['mean_band_gain']:+.2f} level bands on average (target ≥ +{TARGET_BAND_GAIN:.0f}: "
+        f"{verdict(q['mean_band_gain'] >= TARGET_BAND_GAIN)}); "
+        f"harder band: {q['harder_band']} (target 0: {verdict(q['harder_band'] == 0)}); "
+        f"lower score within the band: {q['lower_score']}"
+    )
+    print(
+        f"  facts kept: {q['facts_kept']}/{q['facts_total']} = {q['fact_preservation']:.1%} "
+        f"(target 100 %: {verdict(q['fact_preservation'] == 1.0)})"
+    )
+    print(
+        f"  output sentences over 40 characters: {q['long_sentences']}/{q['output_sentences']}"
+        f" = {q['long_share']:.1%} (target < 5 %: {verdict(q['long_share'] < TARGET_LONG_SHARE)})"
+    )
+    print(
+        f"  furigana: {q['furigana_correct']}/{q['furigana_items']} = "
+        f"{q['furigana_accuracy']:.1%} (target ≥ 99 %: "
+        f"{verdict(q['furigana_accuracy'] >= TARGET_FURIGANA)})"
+    )
+    for text, word, reading, markup in q["furigana_misses"]:
+        print(f"    miss: {word} should be {reading} in {text}: {markup}")
+
+
+def main(*, write: bool = True, argv: list[str] | None = None) -> dict[str, Any]:
+    """Measure, print, and return the figures (``--json``: print JSON instead)."""
+    import yaml
+
+    argv = sys.argv[1:] if argv is None else argv
+    seconds = float(os.environ.get("TSUNAGU_BENCH_YASASHII_SECONDS", "2"))
+    corpus = [e["text"] for e in yaml.safe_load((DATA / "corpus.yaml").read_text("utf-8"))]
+    data = {"corpus": corpus, "speed": speed(corpus, seconds), "quality": quality()}
+    if write and "--json" in argv:
+        print(json.dumps({k: v for k, v in data.items() if k != "corpus"}, ensure_ascii=False))
+    else:
+        report(data)
+    return {k: v for k, v in data.items() if k != "corpus"}
+
+
+if __name__ == "__main__":
+    main()
