@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tsunagu.portal import views
+from tsunagu.portal import staff_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -9,4 +9,7 @@ urlpatterns = [
     path("procedures/<slug:code>/", views.procedure_guide, name="procedure_guide"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
+    path("furigana/", views.furigana_switch, name="furigana"),
+    path("staff/yasashii/", staff_views.yasashii_checker, name="yasashii_checker"),
+    path("staff/yasashii/api/", staff_views.yasashii_api, name="yasashii_api"),
 ]

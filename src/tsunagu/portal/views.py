@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
-from tsunagu.portal import guide
+from tsunagu.portal import easy, furigana, guide
+from tsunagu.portal.lang import current_lang
 from tsunagu.portal.search import find_procedures, partial_matches
 from tsunagu.portal.taxonomy import (
     CategoryInfo,
@@ -107,6 +110,10 @@ def procedure_guide(request: HttpRequest, code: str) -> HttpResponse:
             "assurance_label": guide.ASSURANCE_LABELS[procedure.assurance],
             "pin_label": guide.PIN_LABELS.get(procedure.card_pin),
             "needs_card": guide.needs_card(procedure),
+            # Whether some text is shown rewritten automatically (then the page explains
+            # the 「（自動）」 mark); only in やさしい日本語.
+            "auto_easy": current_lang() == easy.EASY_LANG
+            and easy.has_automatic(easy.guide_texts(procedure)),
         },
     )
 
@@ -119,3 +126,30 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/privacy.html")
+
+
+@require_POST
+def furigana_switch(request: HttpRequest) -> HttpResponse:
+    """Turn the 「ふりがな」 switch on (``furigana=on``) or off, and go back to ``next``.
+
+    A plain form in the header posts here, so it works without JavaScript; the choice is
+    kept in a cookie for a year (it is a reading preference, not personal data).
+    """
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if request.POST.get("furigana") == "on":
+        response.set_cookie(
+            furigana.COOKIE,
+            "1",
+            max_age=furigana.COOKIE_MAX_AGE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    else:
+        response.delete_cookie(furigana.COOKIE, samesite="Lax")
+    return response

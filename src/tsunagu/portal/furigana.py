@@ -1,0 +1,72 @@
+"""The 「ふりがな」 switch: furigana over the kanji of a page's main content.
+
+A visitor turns furigana on or off with a plain form in the header (no JavaScript); the
+choice is kept in the cookie ``tsunagu_furigana`` for a year. The base template wraps the
+page's ``<main>`` content in ``{% furigana_main %}``, which, when the visitor has turned
+furigana on, passes the rendered HTML through ``furigana_html``.
+
+Why a post-processor of the rendered content and not a filter on each text: every app's
+pages extend the base template, and most of their Japanese is UI text from
+``{% translate %}``; a filter would have to be added to every string of every template.
+The post-processor sees only text nodes, never markup: start tags and attributes (form
+values, URLs) are copied byte for byte, and a text node's characters are escaped again
+when written back, so escaping is preserved and nothing new can become markup. Text in
+``<script>``, ``<style>``, ``<textarea>``, ``<code>``, ``<pre>``, ``<kbd>``, ``<samp>``,
+``<option>``, an existing ``<ruby>``, and in any element marked ``translate="no"``,
+``data-furigana="off"`` or a ``lang`` other than Japanese is left alone.
+
+Cost: the page's content is mostly static (guides, catalogs), so readings are cached per
+text node in an in-process LRU (``ruby_cached``); a page then costs one HTML parse. See
+docs/yasashii-portal.md for the measured figures.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+from django.http import HttpRequest
+
+from tsunagu.portal.htmltext import map_text
+from tsunagu.yasashii import ruby
+
+COOKIE = "tsunagu_furigana"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+_KANJI = re.compile("[一-龥々〆ヶ㐀-䶵豈-﫿]")
+RUBY_CACHE_SIZE = 8192
+
+
+def furigana_enabled(request: HttpRequest) -> bool:
+    """Whether the visitor has turned the 「ふりがな」 switch on (the cookie is ``1``)."""
+    return request.COOKIES.get(COOKIE) == "1"
+
+
+@lru_cache(maxsize=RUBY_CACHE_SIZE)
+def ruby_cached(text: str, min_grade: int | None = None) -> str:
+    """``yasashii.ruby(text)``, remembered for the process (LRU of ``RUBY_CACHE_SIZE`` texts).
+
+    >>> ruby_cached("申請")
+    '<ruby>申請<rt>しんせい</rt></ruby>'
+    """
+    return ruby(text, min_grade=min_grade)
+
+
+def furigana_html(markup: str, *, min_grade: int | None = None) -> str:
+    """``markup`` (an HTML fragment) with ``<ruby>`` furigana over the kanji of its text.
+
+    Markup, attributes and skipped elements are kept; text stays escaped.
+
+    >>> furigana_html('<p class="x">申請</p><code>申請</code>')
+    '<p class="x"><ruby>申請<rt>しんせい</rt></ruby></p><code>申請</code>'
+    """
+    if not _KANJI.search(markup):
+        return markup
+
+    def annotate(text: str) -> str:
+        if not _KANJI.search(text):
+            return html.escape(text, quote=False)
+        return ruby_cached(text, min_grade)
+
+    return map_text(markup, annotate)
