@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import prepare
+import yasashii as yasashii_bench  # the easy-Japanese engine's figures (bench/yasashii.py)
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -586,6 +587,7 @@ def main() -> int:
     report(data)
     if os.environ.get("TSUNAGU_BENCH_INBOX", "") not in {"", "0"}:
         inbox_bench([])
+    data["yasashii"] = yasashii_bench.main(write=False)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "latest.json"
     out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
