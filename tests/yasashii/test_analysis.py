@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tsunagu.yasashii import analyze, band
+from tsunagu.yasashii._sudachi import Token
 from tsunagu.yasashii.analysis import readability, split_sentences
 
 
@@ -194,3 +195,50 @@ def test_report_to_dict_is_json_ready() -> None:
     text = json.dumps(data, ensure_ascii=False)
     assert "ご記入ください" in text
     assert data["sentences"][1]["passives"][0]["text"] == "受理され"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "駅へ行きます。",
+        "",
+        "大雨です。避難してください。\n\n次の文",
+        "ごみは朝8時までに出してください。",
+    ],
+)
+def test_score_equals_the_report_score(text: str) -> None:
+    from tsunagu.yasashii.analysis import score
+
+    assert score(text) == analyze(text).score
+
+
+@pytest.mark.parametrize(
+    ("pattern", "literal"),
+    [("[ごお]([一-龥]{2})のうえ、?", "のうえ"), ("(?<![一-龥])場合", "場合"), ("ab|cd", ""),
+     ("(?:おそれ|恐れ)があります", "があります"), ("(?i)abc", ""), ("x(?=y)z", "xz")],
+)  # fmt: skip
+def test_required_literal(pattern: str, literal: str) -> None:
+    import re
+
+    from tsunagu.yasashii.lexicon import required_literal
+
+    regex = re.compile(pattern)
+    assert required_literal(regex) == literal
+
+
+def test_token_memo_tokenizes_a_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tsunagu.yasashii import lexicon
+
+    calls: list[str] = []
+    real = lexicon._tokens
+
+    def counting(text: str) -> list[Token]:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(lexicon, "_tokens", counting)
+    with lexicon.token_memo():
+        first = lexicon.tokens("駅へ行きます。")
+        assert lexicon.tokens("駅へ行きます。") is first
+    lexicon.tokens("駅へ行きます。")
+    assert calls == ["駅へ行きます。", "駅へ行きます。"]

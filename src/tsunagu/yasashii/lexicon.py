@@ -197,9 +197,11 @@ def kanji_grades() -> dict[str, int]:
 
 def _apply_context(tokens: list[Token], text: str) -> list[Token]:
     rules = context_readings()
+    if not any(t.surface in rules for t in tokens):
+        return tokens
     out: list[Token] = []
     for t in tokens:
-        for rule in rules.get(t.surface, ()) if t.surface in rules else ():
+        for rule in rules.get(t.surface, ()):
             end = t.start + len(t.surface)
             if any(text.startswith(b, end) for b in rule.before) or any(
                 text.endswith(a, 0, t.start) for a in rule.after

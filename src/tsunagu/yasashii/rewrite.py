@@ -772,6 +772,12 @@ def _not_clauses() -> tuple[str, ...]:
     return tuple(_data()["not_clauses"])
 
 
+# A 、 that may end a clause follows kana other than a particle that never does (は、に、
+# を、も、へ、と、や、): the clause boundaries of ``_boundary`` all end in kana. Checked
+# before tokenizing, as most 、 follow a topic (〜は、).
+_MAY_SPLIT = re.compile("(?<![はにをもへとや])(?<=[ぁ-ゖ])、")
+
+
 def _ends_in_request(rest: str) -> bool:
     """Whether the first sentence of ``rest`` is a request (〜てください)."""
     return re.match(r"[^。]*[てで]ください(?:。|$)", rest) is not None
@@ -784,7 +790,7 @@ def split_long(sentence: str, *, limit: int = SPLIT_OVER) -> str:
     >>> split_long("大雨が降っているので、川や海には近づかないでください。", limit=20)
     '大雨が降っています。だから、川や海には近づかないでください。'
     """
-    if len(sentence) <= limit or "、" not in sentence:
+    if len(sentence) <= limit or not _MAY_SPLIT.search(sentence):
         return sentence
     toks = tokens(sentence)
     connectives: dict[str, str] = _data()["connectives"]
@@ -883,8 +889,19 @@ class RewriteResult:
 def _apply_rules(
     sentence: str, source_facts: tuple[Fact, ...], ctx: _Context, disabled: frozenset[str]
 ) -> SentenceRewrite:
+    # Fast path: all rules, one fact check. Only when a fact is missing at the end are the
+    # rules run again, each checked, and the one that drops a fact undone.
     current = sentence
     applied: list[str] = []
+    for name, rule in RULES:
+        if name not in disabled and (candidate := rule(current, ctx)) != current:
+            current = candidate
+            applied.append(name)
+    if not applied or not missing_facts(source_facts, current, today=ctx.today):
+        output = tuple(s for _, s in split_sentences(current)) or (current,)
+        return SentenceRewrite(sentence, output, tuple(applied), (), source_facts)
+    current = sentence
+    applied = []
     fallbacks: list[Fallback] = []
     for name, rule in RULES:
         if name in disabled:
@@ -930,7 +947,8 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
         if max(map(len, shorter.output)) < max(map(len, result.output)):
             result = shorter
         ctx.short = False
-    if not (UNDOABLE | GUIDELINE_RULES) & set(result.rules):
+    applied = set(result.rules)
+    if not UNDOABLE & applied and (not GUIDELINE_RULES & applied or len(toks) < GUARD_MIN_WORDS):
         return _explained(result, ctx)  # nothing the guard could undo: no need to score
     before = readability(_counts(toks), 1)
     after = _score("".join(result.output))
