@@ -268,3 +268,22 @@ def test_the_diff_reads_like_the_form(proc: Any) -> None:
         "ja",
     )
     assert [(f.name, f.change) for f in files] == [("old.jpg", "removed"), ("new.pdf", "added")]
+
+
+def test_the_page_shows_the_request_until_answered_or_withdrawn(
+    submitted: Application, resident_client: Client
+) -> None:
+    open_round(submitted, due_date=None)
+    detail = f"/mypage/applications/{submitted.pk}/"
+    html = resident_client.get(detail).content.decode()
+    assert "補正（修正）のお願い" in html and "加入している年金" in html
+    assert "年金の種類をご確認ください。" in html
+    # A login weaker than the procedure needs is sent to log in again.
+    weak = Client()
+    login_as(weak, "demo-0001", level="account")
+    r = weak.get(f"{detail}correction/")
+    assert r.status_code == 302 and r["Location"].startswith("/login/")
+    Application.objects.filter(pk=submitted.pk).update(status=Status.WITHDRAWN)
+    html = resident_client.get(detail).content.decode()
+    assert "補正（修正）のお願い" not in html
+    assert resident_client.get(f"{detail}correction/").status_code == 404

@@ -54,10 +54,16 @@ def _open(
 
 
 def _slots(proc: Procedure, correction: ApplicationCorrection) -> list[str]:
-    """The slots the resident may change, in the definition's order."""
-    return corrections.correction_slot_order(
-        proc, corrections.correction_editable(proc, correction)[1]
-    )
+    """The slots to show the resident, in the definition's order: those asked for, and
+    those that the corrected answers have made necessary."""
+    editable = corrections.correction_editable(proc, correction)[1]
+    after = corrections.correction_answers_after(correction, proc)
+    visible = {a.id for a in engine.visible_attachments(proc, after)}
+    return [
+        s
+        for s in corrections.correction_slot_order(proc, editable)
+        if s in correction.attachment_slots or s in visible
+    ]
 
 
 def _next_after_fields(proc: Procedure, correction: ApplicationCorrection) -> str:

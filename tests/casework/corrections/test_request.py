@@ -201,3 +201,74 @@ def test_other_residents_get_404(reviewed_case: Case, staff_client: Any, client:
         assert stranger.get(f"/mypage/applications/{app_id}/{tail}").status_code == 404
         assert stranger.post(f"/mypage/applications/{app_id}/{tail}", {}).status_code == 404
     assert stranger.get(f"/mypage/applications/{app_id}/").status_code == 404
+
+
+def test_the_case_page_shows_the_panel_and_receives_the_answer(
+    reviewed_case: Case, staff_client: Any, resident_client: Client
+) -> None:
+    clerk = staff_client()
+    page = clerk.get(f"/staff/cases/{reviewed_case.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="corrections-panel-title"' in html
+    assert f'action="/staff/cases/{reviewed_case.pk}/corrections/new/"' in html
+    assert 'name="csrfmiddlewaretoken"' in html[html.index("corrections-form") :]
+    correction_request(
+        case=reviewed_case,
+        actor=clerk.staff.user,
+        fields=["children"],
+        attachment_slots=[],
+        message="お子さんの生年月日をご確認ください。",
+        due_date=None,
+    )
+    app_id = reviewed_case.application_id
+    form_url = f"/mypage/applications/{app_id}/correction/"
+    # Adding a row of a repeating group keeps what was typed and saves nothing yet.
+    r = resident_client.post(
+        form_url,
+        {
+            "action": "add:children",
+            "children-rows": "2",
+            "children-0-child_name__sei": "常陸",
+            "children-0-child_name__mei": "一花",
+            "children-0-child_birth": "令和2年4月1日",
+            "children-0-living": "doukyo",
+            "children-1-child_name__sei": "常陸",
+            "children-1-child_name__mei": "二葉",
+            "children-1-child_birth": "2023-06-01",
+            "children-1-living": "doukyo",
+        },
+    )
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert 'name="children-2-child_name__sei"' in html and "入力欄を1件追加しました。" in html
+    assert ApplicationCorrection.objects.get().pending_answers == {}
+    r = resident_client.post(
+        form_url,
+        {
+            "action": "next",
+            "children-rows": "2",
+            "children-0-child_name__sei": "常陸",
+            "children-0-child_name__mei": "一花",
+            "children-0-child_birth": "令和2年5月1日",
+            "children-0-living": "doukyo",
+            "children-1-child_name__sei": "常陸",
+            "children-1-child_name__mei": "二葉",
+            "children-1-child_birth": "2023-06-01",
+            "children-1-living": "doukyo",
+        },
+    )
+    # Nobody lives apart: no document becomes necessary, so straight to the check page.
+    assert r["Location"] == f"/mypage/applications/{app_id}/correction/check/"
+    check = resident_client.get(f"/mypage/applications/{app_id}/correction/check/")
+    assert "2020年4月1日" in check.content.decode() and "2020年5月1日" in check.content.decode()
+    r = resident_client.post(
+        f"/mypage/applications/{app_id}/correction/check/", {"declaration": "yes"}
+    )
+    assert r.status_code == 302
+    # Opening the case page takes the answer in at once, without waiting for the poller.
+    html = clerk.get(f"/staff/cases/{reviewed_case.pk}/").content.decode()
+    reviewed_case.refresh_from_db()
+    assert reviewed_case.status == CaseStatus.CORRECTED
+    assert "回答済み" in html
+    assert CaseCorrection.objects.get().received_at is not None

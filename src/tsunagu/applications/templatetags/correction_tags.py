@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 
 from tsunagu.applications.correction_diff import answers_diff, field_label, slot_label
-from tsunagu.applications.models import Application
+from tsunagu.applications.models import Application, Status
 from tsunagu.applications.selectors import correction_list_for_application
 from tsunagu.core.fieldtypes import reading_lang
 from tsunagu.procedures.selectors import procedure_version_get
@@ -24,7 +24,12 @@ def application_corrections(app: Application) -> dict[str, Any]:
         return {"open": None, "answered": []}
     lang = reading_lang()
     proc = procedure_version_get(code=app.procedure_code, version=app.procedure_version)
-    open_round = next((r for r in rounds if r.answered_at is None), None)
+    # A withdrawn application asks nothing more of the resident.
+    open_round = (
+        next((r for r in rounds if r.answered_at is None), None)
+        if app.status != Status.WITHDRAWN
+        else None
+    )
     return {
         "open": open_round,
         "fields": [field_label(proc, f, lang) for f in open_round.fields] if open_round else [],

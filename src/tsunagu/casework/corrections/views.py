@@ -11,16 +11,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tsunagu.accounts.staff_models import StaffProfile, StaffRole
+from tsunagu.accounts.staff_models import StaffProfile
 from tsunagu.accounts.staff_views import staff_required
 from tsunagu.applications.selectors import correction_file_for_backoffice
 from tsunagu.casework.corrections import selectors, services
 from tsunagu.casework.corrections.forms import CorrectionRequestForm
 from tsunagu.casework.models import Case, CaseStatus
-from tsunagu.casework.selectors import CASE_ROLES, case_get_for_staff
+from tsunagu.casework.selectors import CASE_ACTION_ROLES, CASE_ROLES, case_get_for_staff
 
-# Who may ask a resident for a correction; every case role may read the rounds.
-REQUEST_ROLES: tuple[str, ...] = (StaffRole.CLERK, StaffRole.CHIEF, StaffRole.SECTION_HEAD)
+# Who may ask a resident for a correction (those who act on cases); every case role may
+# read the rounds.
+REQUEST_ROLES: tuple[str, ...] = CASE_ACTION_ROLES
 # The statuses from which a correction can be asked (see ``case_request_correction``).
 REQUESTABLE: tuple[str, ...] = (CaseStatus.IN_REVIEW, CaseStatus.CORRECTED)
 
