@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 
 from tests.casework.notices.conftest import summary
 from tsunagu.casework.models import Case
@@ -21,8 +23,11 @@ from tsunagu.casework.notices.content import (
     notice_pdf,
 )
 from tsunagu.casework.notices.render import (
+    GOTHIC,
     NoticeFontMissing,
+    RubyLine,
     _register_fonts,
+    fonts_ready,
     pdf_from_markup,
     ruby_segments,
     xml_safe,
@@ -217,3 +222,13 @@ def test_an_addressee_without_a_name_is_the_applicant(decided_case: Callable[...
         content, addressee=dataclasses.replace(content.addressee, name_ruby=())
     )
     assert "申請者 様" in text_of(notice_pdf(anonymous)).replace("\u3000", " ")
+
+
+def test_a_long_heading_is_set_smaller_to_fit_the_page() -> None:
+    fonts_ready()
+    line = RubyLine(
+        [("受給資格者の申出による学校給食費等の徴収等の変更等の申出" * 2, "")], font=GOTHIC, size=12
+    )
+    line.wrap(160 * mm, 100 * mm)
+    assert line.size < 12
+    assert pdfmetrics.stringWidth(line.segments[0][0], GOTHIC, line.size) <= 160 * mm

@@ -119,6 +119,12 @@ class RubyLine(Flowable):  # type: ignore[misc]  # reportlab is untyped
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.avail = avail_width
+        # A line never wraps (the readings must stay over their words): a long one, such
+        # as a procedure's full legal name, is set smaller until it fits.
+        base = "".join(b for b, _ in self.segments)
+        while self.size > 7 and pdfmetrics.stringWidth(base, self.font, self.size) > avail_width:
+            self.size -= 0.5
+        self.ruby_size = self.size * 0.5
         self.height = self.size * 1.25 + self.ruby_size * 1.3 + self.space_after
         return avail_width, self.height
 
