@@ -458,6 +458,57 @@ def staff_totp_enrol(*, request: HttpRequest, profile_id: int, code: str) -> lis
         return codes
 
 
+def staff_sso_login(
+    *, request: HttpRequest, match: str, value: str, provider_mfa: bool, next_url: str = ""
+) -> str:
+    """After a single sign-on: find the member of staff and log them in, or not.
+
+    ``match`` is ``"email"`` (the user's e-mail address, case-insensitive, exactly one
+    account) or ``"username"``. Never creates staff. Returns ``"refused"`` (unknown,
+    inactive or locked account; audited), ``"second_factor"`` (the session waits for the
+    TOTP code as after a password) or ``"done"`` (logged in: the provider's MFA is trusted
+    by ``TSUNAGU_STAFF_OIDC_TRUST_MFA`` and TOTP is set up).
+    """
+    users = StaffProfile.objects.select_related("user").filter(user__is_active=True)
+    if match == "email":
+        found = list(users.filter(user__email__iexact=value)[:2]) if value else []
+    else:
+        found = list(users.filter(user__username=value)[:2]) if value else []
+    profile = found[0] if len(found) == 1 else None
+    if profile is None or _is_locked(profile):
+        audit_record(
+            action="staff.login_failed",
+            request=request,
+            obj_type="staff",
+            obj_id=profile.pk if profile is not None else "",
+            summary={"step": "sso", "reason": "locked" if profile is not None else "unknown"},
+        )
+        return "refused"
+    trusted = bool(getattr(settings, "TSUNAGU_STAFF_OIDC_TRUST_MFA", False)) and provider_mfa
+    request.session.flush()
+    if trusted and profile.totp_confirmed:
+        if next_url:
+            request.session[SESSION_STAFF_NEXT] = next_url
+        with transaction.atomic():
+            _complete(request=request, profile=profile, method="sso_mfa")
+        return "done"
+    # As after a correct password: TOTP (or its enrolment) still completes the login.
+    request.session[SESSION_STAFF_PENDING] = profile.pk
+    request.session[SESSION_STAFF_PENDING_AT] = int(time.time())
+    if next_url:
+        request.session[SESSION_STAFF_NEXT] = next_url
+    audit_record(
+        action="staff.sso",
+        actor=profile.user,
+        request=request,
+        obj_type="staff",
+        obj_id=profile.pk,
+        summary={"provider_mfa": provider_mfa, "second_factor": True},
+        role=profile.role,
+    )
+    return "second_factor"
+
+
 def staff_from_session(request: HttpRequest) -> StaffProfile | None:
     """The fully logged-in member of staff (password and second factor) or None.
 

@@ -1,4 +1,4 @@
-"""Staff login pages (password, then TOTP) and the ``staff_required`` decorator."""
+"""Staff login pages (password or single sign-on, then TOTP) and ``staff_required``."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tsunagu.accounts.staff_models import StaffProfile, StaffRole
 from tsunagu.accounts.staff_services import (
@@ -24,11 +25,13 @@ from tsunagu.accounts.staff_services import (
     staff_password_check,
     staff_pending,
     staff_second_factor,
+    staff_sso_login,
     staff_totp_enrol,
     staff_totp_secret,
 )
 from tsunagu.accounts.totp import otpauth_uri
 from tsunagu.accounts.views import safe_next
+from tsunagu.audit.services import audit_record
 from tsunagu.casework.selectors import CASE_ROLES, case_counts_for_staff
 from tsunagu.procedures.selectors import department_get
 
@@ -98,11 +101,99 @@ def login(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(f"{LOGIN}totp/")
         else:
             error = _failure_message()
+    from tsunagu.accounts.oidc.staff import staff_oidc
+
+    next_url = _staff_next(request)
     return render(
         request,
         "accounts/staff/login.html",
-        {"error": error, "username": username, "next": _staff_next(request)},
+        {
+            "error": error,
+            "username": username,
+            "next": next_url,
+            "sso": staff_oidc() is not None,
+            "sso_query": urlencode({"next": next_url}) if next_url != HOME else "",
+        },
         status=400 if error else 200,
+    )
+
+
+@never_cache
+@require_GET
+def login_sso(request: HttpRequest) -> HttpResponse:
+    """「庁内アカウントでログイン」: off to the city's identity provider."""
+    from tsunagu.accounts.oidc.staff import staff_oidc
+
+    plugin = staff_oidc()
+    if plugin is None:
+        raise Http404
+    return plugin.start(request, _staff_next(request))
+
+
+@never_cache
+@require_GET
+def login_sso_callback(request: HttpRequest) -> HttpResponse:
+    """Back from the identity provider: map the identity to a member of staff."""
+    from tsunagu.accounts.oidc.failures import LoginFailed
+    from tsunagu.accounts.oidc.staff import claim_value, provider_mfa, staff_oidc
+
+    plugin = staff_oidc()
+    if plugin is None:
+        raise Http404
+    try:
+        done = plugin.exchange(request)
+    except LoginFailed as failure:
+        return sso_failed_response(request, reason=failure.reason, detail=failure.detail)
+    claim = str(getattr(settings, "TSUNAGU_STAFF_OIDC_CLAIM", "preferred_username"))
+    next_url = done.next_url if done.next_url.startswith(HOME) else ""
+    outcome = staff_sso_login(
+        request=request,
+        match="email" if claim == "email" else "username",
+        value=claim_value(id_claims=done.id_claims, userinfo=done.userinfo),
+        provider_mfa=provider_mfa(done.id_claims),
+        next_url=next_url,
+    )
+    if outcome == "refused":
+        return sso_failed_response(request, reason="unknown_account", audited=True)
+    if outcome == "done":
+        return HttpResponseRedirect(staff_next_url(request) or HOME)
+    return HttpResponseRedirect(f"{LOGIN}totp/")
+
+
+_SSO_UNAVAILABLE = {"provider_unavailable"}
+
+
+def sso_failed_response(
+    request: HttpRequest, *, reason: str, detail: str = "", audited: bool = False
+) -> HttpResponse:
+    """One page for every failed single sign-on, with the way back (and an audit event)."""
+    code = "".join(c for c in reason if c.isalnum() or c == "_")[:64]
+    if not audited:
+        summary = {"step": "sso", "reason": code}
+        if detail:
+            summary["detail"] = "".join(c for c in detail.lower() if c.isalnum() or c == "_")[:64]
+        audit_record(
+            action="staff.login_failed", request=request, obj_type="staff", summary=summary
+        )
+    if code in _SSO_UNAVAILABLE:
+        message = _(
+            "庁内の認証サービスにつながりません。しばらく待ってから、もう一度お試しいただくか、"
+            "ユーザー名とパスワードでログインしてください。"
+        )
+    elif code == "unknown_account":
+        message = _(
+            "この庁内アカウントでは、つなぐの職員としてログインできません。"
+            "職員の登録や利用停止の状態については、システム管理者にお問い合わせください。"
+        )
+    else:
+        message = _(
+            "庁内アカウントでのログインを完了できませんでした。お手数ですが、もう一度お試しください。"
+        )
+    return render(
+        request,
+        "accounts/staff/login_sso_failed.html",
+        {"message": message, "reason": code},
+        status=503 if code in _SSO_UNAVAILABLE else 400,
     )
 
 

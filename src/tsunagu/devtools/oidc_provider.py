@@ -93,6 +93,7 @@ TEST_MODES = (
     "iat_future",
     "missing_acr",
     "low_acr",
+    "password_only",
     "rs256",
     "rotate_keys",
     "down",
@@ -147,6 +148,9 @@ class Person:
     region: str
     locality: str
     street_address: str
+    # What a staff identity provider sends with the ``profile`` and ``email`` scopes.
+    username: str = ""
+    email: str = ""
 
     @property
     def address(self) -> str:
@@ -871,6 +875,10 @@ class Provider:
             del claims["acr"]
         elif mode == "low_acr":
             claims["acr"] = "aal1"
+        elif mode == "password_only":
+            # A provider that used a single factor (staff single sign-on tests).
+            claims["acr"] = "aal1"
+            claims["amr"] = ["pwd"]
 
         key = self.signing_key
         if mode == "alg_none":
@@ -917,6 +925,11 @@ class Provider:
             claims["birthdate"] = self.format_birthdate(person)
         if "gender" in token.scope:
             claims["gender"] = self.format_gender(person)
+        if "profile" in token.scope and person.username:
+            claims["preferred_username"] = person.username
+        if "email" in token.scope and person.email:
+            claims["email"] = person.email
+            claims["email_verified"] = True
         return claims
 
     def format_birthdate(self, person: Person) -> str:

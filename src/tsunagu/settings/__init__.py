@@ -272,6 +272,8 @@ def _oidc_provider(
         "skew": int(env("CLOCK_SKEW", "120")),
         "timeout": float(env("HTTP_TIMEOUT", "10")),
         "sign": _env_bool(prefix + "SIGN"),
+        "sign_redirect_uri": env("SIGN_REDIRECT_URI"),
+        "sign_transactions_url": env("SIGN_TRANSACTIONS_URL"),
     }
 
 
@@ -294,6 +296,21 @@ TSUNAGU_STAFF_IP_MAX_FAILURES = int(os.environ.get("TSUNAGU_STAFF_IP_MAX_FAILURE
 TSUNAGU_STAFF_IP_WINDOW_MINUTES = int(os.environ.get("TSUNAGU_STAFF_IP_WINDOW_MINUTES", "15"))
 TSUNAGU_STAFF_IP_BLOCK_MINUTES = int(os.environ.get("TSUNAGU_STAFF_IP_BLOCK_MINUTES", "30"))
 TSUNAGU_STAFF_IP_CACHE = os.environ.get("TSUNAGU_STAFF_IP_CACHE", "default")
+# Staff single sign-on (accounts.oidc.staff): the generic plugin with TSUNAGU_STAFF_OIDC_*
+# (the same variables as above: ISSUER, CLIENT_ID, REDIRECT_URI, SCOPE, ...), the claim that
+# names the member of staff (preferred_username -> user name, email -> e-mail address),
+# and whether the provider's MFA (amr / acr) replaces our TOTP (default: TOTP still asked).
+TSUNAGU_OIDC_PROVIDERS["staff-oidc"] = _oidc_provider(
+    "TSUNAGU_STAFF_OIDC_", scope="openid profile email", acr_values="", required_acr=""
+)
+TSUNAGU_STAFF_OIDC_CLAIM = os.environ.get("TSUNAGU_STAFF_OIDC_CLAIM", "preferred_username")
+TSUNAGU_STAFF_OIDC_TRUST_MFA = _env_bool("TSUNAGU_STAFF_OIDC_TRUST_MFA")
+TSUNAGU_STAFF_OIDC_MFA_AMR = tuple(
+    a.strip()
+    for a in os.environ.get("TSUNAGU_STAFF_OIDC_MFA_AMR", "mfa,otp,hwk,sc,fido,swk").split(",")
+    if a.strip()
+)
+TSUNAGU_STAFF_OIDC_MFA_ACR = os.environ.get("TSUNAGU_STAFF_OIDC_MFA_ACR", "")
 # --- end OpenID Connect (accounts.oidc) ---
 
 # --- Notices (casework.notices): the city's e-seal (eシール) that signs them; docs/notices.md ---

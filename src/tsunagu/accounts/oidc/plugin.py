@@ -22,6 +22,7 @@ import secrets
 import time
 import unicodedata
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -203,6 +204,17 @@ def _pending(request: HttpRequest) -> dict[str, dict[str, Any]]:
     }
 
 
+@dataclass(frozen=True)
+class Exchanged:
+    """A checked callback: the ID token's claims, UserInfo, the granted scopes."""
+
+    id_claims: dict[str, Any]
+    userinfo: dict[str, Any]
+    granted: list[str]
+    next_url: str
+    level: str
+
+
 class OIDCPlugin(AuthPlugin):
     """Shared code of the OpenID plugins; subclasses set the id, label and assurance."""
 
@@ -251,15 +263,11 @@ class OIDCPlugin(AuthPlugin):
                 if isinstance(exc, RetryableHttpError)
                 else "discovery_invalid"
             )
-            return login_failed_response(
-                request,
-                provider=self.id,
-                failure=LoginFailed(reason, next_url=next_url, level=level),
+            return self.failure_response(
+                request, LoginFailed(reason, next_url=next_url, level=level)
             )
         state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
-        redirect_uri = config.redirect_uri or request.build_absolute_uri(
-            reverse("accounts:oidc_callback", kwargs={"plugin_id": self.id})
-        )
+        redirect_uri = config.redirect_uri or self.callback_url(request)
         pending = _pending(request)
         while len(pending) >= PENDING_MAX:
             pending.pop(min(pending, key=lambda k: pending[k]["t"]))
@@ -288,6 +296,16 @@ class OIDCPlugin(AuthPlugin):
         sep = "&" if "?" in meta.authorize_url else "?"
         return HttpResponseRedirect(meta.authorize_url + sep + urlencode(params))
 
+    def callback_url(self, request: HttpRequest) -> str:
+        """Our callback URL when the settings name none (resident logins by default)."""
+        return request.build_absolute_uri(
+            reverse("accounts:oidc_callback", kwargs={"plugin_id": self.id})
+        )
+
+    def failure_response(self, request: HttpRequest, failure: LoginFailed) -> HttpResponse:
+        """The page (and audit event) for a login that failed before leaving our site."""
+        return login_failed_response(request, provider=self.id, failure=failure)
+
     # callback
 
     def finish(self, request: HttpRequest) -> tuple[Identity, str]:
@@ -295,6 +313,25 @@ class OIDCPlugin(AuthPlugin):
 
         Raises ``LoginFailed``; nothing is written to the session except the removal of
         the used pending state (so a replayed callback finds no state).
+        """
+        done = self.exchange(request)
+        try:
+            identity = identity_from_claims(
+                provider=self.id,
+                claims=done.userinfo,
+                assurance=self.login_assurance(done.granted),
+                card=self.card,
+            )
+        except ValueError as exc:
+            raise LoginFailed(
+                "userinfo_incomplete", next_url=done.next_url, level=done.level, detail=str(exc)
+            ) from exc
+        return identity, done.next_url
+
+    def exchange(self, request: HttpRequest) -> Exchanged:
+        """Check the callback, exchange the code, validate the ID token, fetch UserInfo.
+
+        Raises ``LoginFailed``; the used pending state is removed from the session first.
         """
         state = request.GET.get("state", "")
         if not state:
@@ -366,16 +403,9 @@ class OIDCPlugin(AuthPlugin):
         if userinfo.get("sub") != claims["sub"]:
             raise fail("userinfo_sub_mismatch")
         granted = str(tokens.get("scope", " ".join(config.scopes))).split()
-        try:
-            identity = identity_from_claims(
-                provider=self.id,
-                claims=userinfo,
-                assurance=self.login_assurance(granted),
-                card=self.card,
-            )
-        except ValueError as exc:
-            raise fail("userinfo_incomplete", str(exc)) from exc
-        return identity, next_url
+        return Exchanged(
+            id_claims=claims, userinfo=userinfo, granted=granted, next_url=next_url, level=level
+        )
 
     def login_assurance(self, granted_scopes: list[str]) -> Assurance:
         return Assurance.ACCOUNT
