@@ -14,6 +14,7 @@ import pytest
 
 from tests.casework.exports.conftest import MY_NUMBER, PDF
 from tsunagu.audit.models import AuditEvent
+from tsunagu.casework.exports import selectors
 from tsunagu.casework.exports.models import ExportedCase, ExportRun
 from tsunagu.casework.exports.services import (
     ExportRefused,
@@ -248,3 +249,22 @@ def test_a_stored_file_that_changed_is_refused(
     with pytest.raises(ExportFileError):
         export_file(run=run, actor=None)
     assert AuditEvent.objects.filter(action="export.download").count() == downloads
+
+
+def test_the_database_refuses_a_second_first_export_of_a_case(
+    decided_case: Callable[..., Case],
+    targets: Registry,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+) -> None:
+    case = decided_case()
+    _run(targets)
+    # As if another run had read the pending cases before this one recorded them.
+    monkeypatch.setattr(
+        selectors, "export_pending_cases", lambda **_kw: Case.objects.filter(pk=case.pk)
+    )
+    with pytest.raises(ExportRefused, match="同時に"):
+        _run(targets)
+    assert ExportRun.objects.count() == 1
+    stored = list((settings.MEDIA_ROOT / "exports").iterdir())
+    assert len(stored) == 1

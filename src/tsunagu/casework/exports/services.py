@@ -277,7 +277,10 @@ def _produce(
                 },
             )
     except IntegrityError as exc:
-        # Another run exported some of these cases meanwhile: nothing was recorded.
+        # Another run exported some of these cases meanwhile: nothing was recorded, and
+        # the file written for this run goes too.
+        if run.file.name:
+            run.file.delete(save=False)
         raise ExportRefused(
             "同じ案件が同時に出力されました。もう一度、件数を確認してから出力してください。"
         ) from exc
