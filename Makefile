@@ -54,11 +54,17 @@ run: setup
 	    $(PY) -m tsunagu.devtools.oidc_provider --host 127.0.0.1 --port $(DEV_OIDC_PORT) \
 	      --issuer-path $(DEV_OIDC_PATH) --client-id RP00000001 \
 	      --redirect-uri http://$(HOST):$(PORT)/login/digital-auth-app/callback/ \
+	      --redirect-uri http://$(HOST):$(PORT)/applications/sign/digital-auth-app/callback/ \
+	      --jpki-dir var/dev-oidc-jpki \
 	      --client-jwks-url http://$(HOST):$(PORT)/oidc/jwks.json \
 	      --state-file var/dev-oidc-provider.json > /dev/null & \
 	    export TSUNAGU_DAA_ISSUER=http://127.0.0.1:$(DEV_OIDC_PORT)$(DEV_OIDC_PATH) \
 	      TSUNAGU_DAA_CLIENT_ID=RP00000001 TSUNAGU_DAA_SIGN=1 \
 	      TSUNAGU_DAA_REDIRECT_URI=http://$(HOST):$(PORT)/login/digital-auth-app/callback/ \
+	      TSUNAGU_DAA_SIGN_REDIRECT_URI=http://$(HOST):$(PORT)/applications/sign/digital-auth-app/callback/ \
+	      TSUNAGU_SIGNING_PLUGIN=digital-auth-app \
+	      TSUNAGU_JPKI_TRUST_ANCHORS=$(CURDIR)/var/dev-oidc-jpki/root.crt \
+	      TSUNAGU_JPKI_CRL_DIR=$(CURDIR)/var/dev-oidc-jpki/crl \
 	      TSUNAGU_AUTH_PLUGINS=digital-auth-app,demo; \
 	  fi; \
 	  TSUNAGU_DEMO_AUTH=1 $(BIN)/tsunagu db_worker --verbosity 1 & \
