@@ -156,3 +156,13 @@ def test_the_case_page_shows_the_panel(approved: Case, staff_client: Any) -> Non
     html = response.content.decode()
     assert 'id="notices"' in html
     assert "通知書を発行する" in html
+
+
+def test_a_lost_file_is_reported_not_a_broken_page(approved: Case, staff_client: Any) -> None:
+    client = staff_client()
+    client.post(f"/staff/cases/{approved.pk}/notice/issue/")
+    notice = Notice.objects.get(case=approved)
+    notice.file.storage.delete(notice.file.name)
+    html = panel_html(approved, client)
+    assert "署名を確認できません" in html
+    assert "ファイルが見つかりません" in html

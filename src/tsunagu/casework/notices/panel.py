@@ -8,7 +8,12 @@ from django.http import HttpRequest
 
 from tsunagu.casework.notices.selectors import notice_list_for_case
 from tsunagu.casework.notices.services import ISSUABLE_STATUSES
-from tsunagu.casework.notices.signing import EsealNotConfigured, eseal_current, notice_verify
+from tsunagu.casework.notices.signing import (
+    EsealNotConfigured,
+    NoticeVerification,
+    eseal_current,
+    notice_verify,
+)
 from tsunagu.casework.notices.views import ISSUE_ROLES, VIEW_ROLES
 
 if TYPE_CHECKING:
@@ -22,8 +27,15 @@ def notice_panel(request: HttpRequest, case: Case, staff: StaffProfile) -> dict[
         return None
     issued = []
     for notice in notice_list_for_case(case=case):
-        with notice.file.open("rb") as fh:
-            issued.append((notice, notice_verify(fh.read())))
+        try:
+            with notice.file.open("rb") as fh:
+                check = notice_verify(fh.read())
+        except OSError:
+            # A lost file must not take the whole case page down; staff see it here.
+            check = NoticeVerification(
+                ok=False, problems=("保存された通知書のファイルが見つかりません。",)
+            )
+        issued.append((notice, check))
     decided = case.status in ISSUABLE_STATUSES
     seal_problem = ""
     demo = False

@@ -42,7 +42,10 @@ def decision_summary_of(*, case: Case) -> DecisionSummary:
     import importlib
 
     # Looked up at run time: the approvals part provides it (the DecisionSummary contract).
-    approvals = importlib.import_module("tsunagu.casework.approvals.selectors")
+    try:
+        approvals = importlib.import_module("tsunagu.casework.approvals.selectors")
+    except ModuleNotFoundError:
+        approvals = None
     provider = getattr(approvals, "decision_summary", None)
     if provider is not None:
         summary = provider(case=case)
@@ -59,8 +62,13 @@ def decision_summary_of(*, case: Case) -> DecisionSummary:
 
 def _document_number(*, when_year: int) -> str:
     """The next document number of the year, e.g. HN8発第12号 (令和8年の12番目)."""
+    try:
+        with transaction.atomic():
+            NoticeSequence.objects.get_or_create(year=when_year)
+    except IntegrityError:
+        pass  # created a moment ago by a concurrent first notice of the year
     with transaction.atomic():
-        seq, _ = NoticeSequence.objects.select_for_update().get_or_create(year=when_year)
+        seq = NoticeSequence.objects.select_for_update().get(year=when_year)
         seq.value += 1
         seq.save(update_fields=["value"])
         number = seq.value
