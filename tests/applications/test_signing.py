@@ -380,6 +380,8 @@ def test_daa_signing_through_the_provider(client: Client, daa: ProviderProcess) 
     canonical = signing.signed_bytes(proc=proc, draft=draft, answers=app.answers)
     assert sig.data_sha256 == hashlib.sha256(canonical).hexdigest()
     assert "署名済み" in client.get(f"/mypage/applications/{app.pk}/").content.decode()
+    actions = list(AuditEvent.objects.order_by("seq").values_list("action", flat=True))
+    assert actions.index("application.sign_start") < actions.index("application.submit")
 
 
 def test_daa_cancel_at_the_provider(client: Client, daa: ProviderProcess) -> None:

@@ -563,6 +563,15 @@ def sign(request: ResidentRequest, draft_id: Any) -> HttpResponse:
             )
         except signing.SigningFailed as failure:
             return _sign_failed(request, plugin_id=plugin.id, failure=failure, draft=draft)
+        from tsunagu.audit.services import audit_record
+
+        audit_record(
+            action="application.sign_start",
+            request=request,
+            obj_type="draft",
+            obj_id=str(draft.pk),
+            summary={"plugin": plugin.id},
+        )
         return HttpResponseRedirect(url)
     if request.method == "POST" and plugin is not None:
         try:
