@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from tsunagu.accounts.http import ResidentRequest, current_resident
 from tsunagu.accounts.selectors import session_assurance
-from tsunagu.applications import corrections, engine, selectors, services
+from tsunagu.applications import corrections, engine, selectors, services, signing
 from tsunagu.applications.binding import BoundField, bind_step, error_list
 from tsunagu.applications.correction_diff import answers_diff, files_diff
 from tsunagu.applications.models import ApplicationCorrection
@@ -306,7 +306,19 @@ def correction_check(request: ResidentRequest, application_id: Any) -> HttpRespo
         return redirect
     current = lang()
     problems: list[engine.Problem] = []
-    if request.method == "POST":
+    plugin = corrections.correction_signing_plugin(proc)
+    if request.method == "POST" and plugin is not None:
+        # Everything is checked first; then the resident signs, and the signing page
+        # resubmits. The declaration goes with the round to that page.
+        problems = corrections.correction_precheck(
+            correction=correction,
+            declared=request.POST.get("declaration") == "yes",
+            lang=current,
+        )
+        if not problems:
+            corrections.correction_declare(correction=correction)
+            return HttpResponseRedirect(_url("correction_sign", correction))
+    elif request.method == "POST":
         try:
             corrections.application_correction_submit(
                 correction=correction,
@@ -355,6 +367,7 @@ def correction_check(request: ResidentRequest, application_id: Any) -> HttpRespo
             "errors": error_links,
             "can_submit": not [p for p in problems if p.field != "declaration"],
             "declaration_error": any(p.field == "declaration" for p in problems),
+            "signs": plugin is not None,
             "lang": current,
         },
         status=400 if problems and request.method == "POST" else 200,
@@ -378,3 +391,49 @@ def correction_file(request: ResidentRequest, file_id: Any) -> FileResponse:
         "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     )
     return response
+
+
+@resident_required
+@require_http_methods(["GET", "POST"])
+def correction_sign(request: ResidentRequest, application_id: Any) -> HttpResponse:
+    """Sign the checked, corrected version with the My Number Card, then resubmit it."""
+    correction, proc, redirect = _open(request, application_id)
+    if redirect is not None:
+        return redirect
+    plugin = corrections.correction_signing_plugin(proc)
+    if plugin is None or not corrections.correction_is_declared(correction=correction):
+        return HttpResponseRedirect(_url("correction_check", correction))
+    resident = current_resident(request)
+    error = ""
+    if request.method == "POST":
+        try:
+            data = corrections.correction_signed_bytes(correction=correction, proc=proc)
+            signed = plugin.sign(resident=resident, data=data, pin=request.POST.get("pin", ""))
+            corrections.application_correction_submit(
+                correction=correction,
+                resident=resident,
+                declared=True,
+                request=request,
+                lang=lang(),
+                signed=signed,
+            )
+        except signing.SigningError as err:
+            error = err.message
+        except corrections.CorrectionRefused as refused:
+            error = " ".join(p.message for p in refused.problems)
+        else:
+            messages.success(request, _("補正した内容に署名して提出しました。担当課で確認します。"))
+            return HttpResponseRedirect(_url("detail", correction))
+    return render(
+        request,
+        "applications/correction_sign.html",
+        {
+            "proc": proc,
+            "correction": correction,
+            "plugin": plugin,
+            "error": error,
+            "check_url": _url("correction_check", correction),
+            "lang": lang(),
+        },
+        status=400 if error else 200,
+    )

@@ -11,6 +11,7 @@ files left out of the new version stay stored.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -22,19 +23,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tsunagu.accounts.models import Resident
-from tsunagu.applications import engine
+from tsunagu.applications import engine, signing
+from tsunagu.applications.canonical import application_canonical_bytes
 from tsunagu.applications.correction_diff import field_label, slot_label
 from tsunagu.applications.models import (
     Application,
     ApplicationCorrection,
     CorrectionFile,
+    CorrectionSignature,
     Status,
 )
 from tsunagu.applications.selectors import correction_current_version
 from tsunagu.applications.services import locked_values
 from tsunagu.audit.services import Actor, audit_record
 from tsunagu.core.uploads import PreparedFile
-from tsunagu.procedures.schema import Procedure, Step
+from tsunagu.procedures.schema import Assurance, Procedure, Step
 from tsunagu.procedures.selectors import procedure_version_get
 
 
@@ -433,6 +436,90 @@ def correction_problems(
     return problems
 
 
+def correction_precheck(
+    *, correction: ApplicationCorrection, declared: bool, lang: str = "ja"
+) -> list[engine.Problem]:
+    """The problems of the round as it stands, and the missing declaration if so."""
+    problems = correction_problems(correction=correction, lang=lang)
+    if not declared:
+        problems.append(
+            engine.Problem(
+                engine.CHECK,
+                "declaration",
+                _("補正した内容に誤りがないことを確認し、チェックを入れてください。"),
+            )
+        )
+    return problems
+
+
+def correction_signing_plugin(proc: Procedure) -> signing.SigningPlugin | None:
+    """The plugin that signs the resubmission on our page, or None when it is not signed.
+
+    A procedure that needs the card's signature is signed again after a correction, as
+    its first submission was, with the active plugin if it signs on our page (the demo
+    card). A plugin that sends the resident away (the デジタル認証アプリ) returns to the
+    application's own signing flow; until it returns to a correction too, the round is
+    resubmitted unsigned and staff see that (the rest of its checks are the same).
+    """
+    if proc.assurance != Assurance.CARD_SIGNATURE:
+        return None
+    plugin = signing.registry.active()
+    if plugin is None or plugin.redirects:
+        return None
+    return plugin
+
+
+def correction_signed_bytes(*, correction: ApplicationCorrection, proc: Procedure) -> bytes:
+    """The canonical bytes of the corrected version: its answers and its files' hashes."""
+    return application_canonical_bytes(
+        procedure_code=proc.code,
+        procedure_version=proc.version,
+        answers=correction_answers_after(correction, proc),
+        attachments=correction_files_after(correction),
+    )
+
+
+def correction_declare(*, correction: ApplicationCorrection) -> None:
+    """Record the declaration of the check page at the instant of the round's last change,
+    so that any later change voids it."""
+    now = timezone.now()
+    ApplicationCorrection.objects.filter(pk=correction.pk).update(declared_at=now, updated_at=now)
+    correction.declared_at = correction.updated_at = now
+
+
+def correction_is_declared(*, correction: ApplicationCorrection) -> bool:
+    return correction.declared_at is not None and correction.declared_at >= correction.updated_at
+
+
+def _signature_problem(
+    *,
+    correction: ApplicationCorrection,
+    proc: Procedure,
+    resident: Resident,
+    signed: signing.SignedData | None,
+) -> tuple[str, dict[str, Any] | None, list[dict[str, str]] | None]:
+    if signed is None:
+        return _("この手続きは、マイナンバーカードでの電子署名が必要です。"), None, None
+    data = correction_signed_bytes(correction=correction, proc=proc)
+    if hashlib.sha256(data).hexdigest() != signed.data_sha256:
+        return (
+            _("署名した後に補正の内容が変わりました。内容を確認し、もう一度署名してください。"),
+            None,
+            None,
+        )
+    verification = signing.signature_verify(data=data, signed=signed)
+    if not verification.valid:
+        reasons = "".join(str(r.message) for r in verification.reasons)
+        return _("電子署名を確認できませんでした。%(reasons)s") % {"reasons": reasons}, None, None
+    mismatches = signing.applicant_mismatches(
+        verification=verification,
+        proc=proc,
+        answers=correction_answers_after(correction, proc),
+        resident=resident,
+    )
+    return "", verification.as_json(), mismatches
+
+
 def application_correction_submit(
     *,
     correction: ApplicationCorrection,
@@ -440,9 +527,14 @@ def application_correction_submit(
     declared: bool,
     request: HttpRequest | None = None,
     lang: str = "ja",
+    signed: signing.SignedData | None = None,
 ) -> ApplicationCorrection:
     """Resubmit the corrected application: both versions are kept in the round, and the
     back office takes the answer on its next pull.
+
+    Where ``correction_signing_plugin`` signs, ``signed`` must be a valid signature over
+    exactly the corrected version (``correction_signed_bytes``); it is verified and kept
+    with any 4情報 mismatch, for staff.
 
     Idempotent: a second click finds the round answered and returns it. Raises
     ``CorrectionRefused`` (nothing written) when anything is wrong.
@@ -459,15 +551,16 @@ def application_correction_submit(
             return correction
         if correction.application.status == Status.WITHDRAWN:
             raise _refuse("", _("この申請は取り下げられています。"))
-        problems = correction_problems(correction=correction, lang=lang)
-        if not declared:
-            problems.append(
-                engine.Problem(
-                    engine.CHECK,
-                    "declaration",
-                    _("補正した内容に誤りがないことを確認し、チェックを入れてください。"),
-                )
+        problems = correction_precheck(correction=correction, declared=declared, lang=lang)
+        proc = correction_procedure(correction)
+        verification: dict[str, Any] | None = None
+        mismatches: list[dict[str, str]] | None = None
+        if not problems and correction_signing_plugin(proc) is not None:
+            problem, verification, mismatches = _signature_problem(
+                correction=correction, proc=proc, resident=resident, signed=signed
             )
+            if problem:
+                problems.append(engine.Problem(engine.CHECK, "signature", problem))
         if problems:
             raise CorrectionRefused(problems)
         correction.answers_after = correction_answers_after(correction)
@@ -476,6 +569,18 @@ def application_correction_submit(
         correction.save(
             update_fields=["answers_after", "attachments_after", "answered_at", "updated_at"]
         )
+        if signed is not None and verification is not None:
+            CorrectionSignature.objects.create(
+                correction=correction,
+                data_sha256=signed.data_sha256,
+                signature=signed.signature,
+                certificate=signed.certificate_der,
+                intermediates=[d.hex() for d in signed.intermediates_der],
+                verification=verification,
+                mismatches=mismatches or [],
+                valid=bool(verification.get("valid")),
+                signed_at=correction.answered_at,
+            )
         audit_record(
             action="application.correction_submit",
             actor=resident,
@@ -485,6 +590,7 @@ def application_correction_submit(
             summary={
                 "correction": correction.number,
                 "files": len(correction.attachments_after),
+                "signed": verification is not None,
             },
         )
     return correction

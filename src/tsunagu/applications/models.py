@@ -277,6 +277,9 @@ class ApplicationCorrection(models.Model):
     # earlier files they chose to leave out (never deleted: the earlier version keeps them).
     pending_answers = models.JSONField(default=dict)
     removed_files = models.JSONField(default=list)
+    # Set when the resident ticked the declaration of a round that is then signed: the
+    # signing page resubmits only a round unchanged since (as ``Draft.declared_at``).
+    declared_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answers_after = models.JSONField(null=True, blank=True)
     attachments_after = models.JSONField(null=True, blank=True)
@@ -331,3 +334,23 @@ class CorrectionFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slot}: {self.original_name}"
+
+
+class CorrectionSignature(models.Model):
+    """The resident's electronic signature of the corrected version of an application,
+    and what verifying it found (as ``ApplicationSignature`` for the first version)."""
+
+    correction = models.OneToOneField(
+        ApplicationCorrection, on_delete=models.PROTECT, related_name="signature"
+    )
+    data_sha256 = models.CharField(max_length=64)
+    signature = models.BinaryField()
+    certificate = models.BinaryField()
+    intermediates = models.JSONField(default=list)
+    verification = models.JSONField()
+    mismatches = models.JSONField(default=list)
+    valid = models.BooleanField()
+    signed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"signature of correction {self.correction_id} valid={self.valid}"

@@ -169,17 +169,6 @@ def attachment_get_for_application(*, application_id: object, attachment_id: obj
     return att
 
 
-def attachment_get_for_application(*, application_id: object, attachment_id: object) -> Attachment:
-    """An attachment of a submitted application (for the back office, which has checked
-    access to the case); ``Http404`` when it is not one of that application's files."""
-    att = Attachment.objects.filter(
-        pk=_uuid(attachment_id), draft__application__pk=_uuid(application_id)
-    ).first()
-    if att is None:
-        raise Http404
-    return att
-
-
 def _signature_summary(app: Application) -> dict[str, Any] | None:
     """The verified signer for staff: who signed, whether it verified, what differs."""
     sig = ApplicationSignature.objects.filter(application=app).first()
@@ -201,7 +190,11 @@ def _signature_summary(app: Application) -> dict[str, Any] | None:
 # ---------------------------------------------------------------- corrections (補正)
 
 # Imported here, with the section they serve.
-from tsunagu.applications.models import ApplicationCorrection, CorrectionFile  # noqa: E402
+from tsunagu.applications.models import (  # noqa: E402
+    ApplicationCorrection,
+    CorrectionFile,
+    CorrectionSignature,
+)
 
 
 def correction_current_version(
@@ -304,6 +297,21 @@ def correction_for_backoffice(*, correction_id: object) -> dict[str, Any]:
         "answers_after": corr.answers_after,
         "attachments_before": corr.attachments_before,
         "attachments_after": corr.attachments_after,
+        "signature": _correction_signature_summary(corr),
+    }
+
+
+def _correction_signature_summary(corr: ApplicationCorrection) -> dict[str, Any] | None:
+    """The verified signer of the corrected version, as ``_signature_summary``."""
+    sig = CorrectionSignature.objects.filter(correction=corr).first()
+    if sig is None:
+        return None
+    return {
+        "valid": sig.valid,
+        "signed_at": sig.signed_at.isoformat(),
+        "signer": sig.verification.get("signer"),
+        "mismatches": sig.mismatches,
+        "data_sha256": sig.data_sha256,
     }
 
 

@@ -33,6 +33,11 @@ urlpatterns = [
         name="correction_check",
     ),
     path(
+        "mypage/applications/<str:application_id>/correction/sign/",
+        correction_views.correction_sign,
+        name="correction_sign",
+    ),
+    path(
         "correction-files/<str:file_id>/",
         correction_views.correction_file,
         name="correction_file",

@@ -101,6 +101,8 @@ class CorrectionView:
     slots: list[str]
     changes: list[ChangedValue]
     files: list[FileChange]
+    # The verified signer of the corrected version (None when it was not signed).
+    signature: dict[str, Any] | None
 
 
 def correction_view(*, record: CaseCorrection) -> CorrectionView:
@@ -129,6 +131,7 @@ def correction_view(*, record: CaseCorrection) -> CorrectionView:
         slots=[slot_label(proc, s, STAFF_LANG) for s in record.attachment_slots],
         changes=changes,
         files=files,
+        signature=(record.answer or {}).get("signature"),
     )
 
 
