@@ -131,6 +131,7 @@ def test_page_is_for_every_role(staff_client: StaffClient, role: str) -> None:
     assert '<h1 class="page-title">やさしい日本語チェック</h1>' in html
     assert re.search(r'<label class="field__label[^"]*" for="text">確かめる文章</label>', html)
     assert '<textarea class="textarea' in html and 'name="text"' in html
+    assert '<p class="field__hint" id="text-hint">10,000文字まで入力できます。</p>' in html
     assert "private" in page["Cache-Control"] or "no-cache" in page["Cache-Control"]
 
 

@@ -60,7 +60,7 @@ def yasashii_checker(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/staff/yasashii_checker.html",
-        {"text": text, "error": error, "result": result, "max_chars": MAX_CHARS},
+        {"text": text, "error": error, "result": result, "max_chars": f"{MAX_CHARS:,}"},
     )
 
 
