@@ -168,3 +168,58 @@ def test_the_demo_is_created_once_and_reused(tmp_path: Path) -> None:
     assert again.eseal.cert == first.eseal.cert
     assert "DEMO" in again.root.cert.subject.rfc4514_string()
     assert (tmp_path / "d" / "eseal.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_configured_time_stamp_authority_makes_it_pades_b_t(
+    settings: Any, tmp_path: Path
+) -> None:
+    """An RFC 3161 TSA over HTTP, served on the loopback interface by this test."""
+    import asyncio
+    import http.server
+    import threading
+
+    from asn1crypto import tsp
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    from tsunagu.casework.notices.signing import _asn1_cert, _asn1_key, _store
+
+    folder = tmp_path / "tsa-city"
+    demo = _configure_files(
+        settings, folder, key=str(folder / "eseal.key"), cert=str(folder / "eseal.crt")
+    )
+    authority = DummyTimeStamper(
+        tsa_cert=_asn1_cert(demo.tsa.cert),
+        tsa_key=_asn1_key(demo.tsa.key),
+        certs_to_embed=_store(_asn1_cert(demo.root.cert)),
+    )
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            requests.append(self.headers["Content-Type"])
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            reply = asyncio.run(authority.async_request_tsa_response(tsp.TimeStampReq.load(body)))
+            data = reply.dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/tsa"
+        settings.TSUNAGU_ESEAL = {**settings.TSUNAGU_ESEAL, "tsa_url": url}
+        result = notice_verify(pdf_sign(plain_pdf(), reason="r", location="l"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.ok, result.problems
+    assert result.timestamped
+    # pyHanko asks once to size the signature, then for the real token.
+    assert requests and set(requests) == {"application/timestamp-query"}
