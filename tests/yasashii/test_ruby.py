@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.yasashii.readings import READINGS
 from tsunagu.yasashii import analyze, ruby
 from tsunagu.yasashii.lexicon import kanji_grades, load_data
+from tsunagu.yasashii.quality import Reading, furigana_misses, load_readings, reading_of
 
+READINGS = load_readings(Path(__file__).parent / "data" / "readings.yaml")
 _RT = re.compile(r"<rt>.*?</rt>", re.S)
 _TAG = re.compile(r"<[^>]*>")
 
@@ -23,14 +25,53 @@ def plain_text(markup: str) -> str:
 
 
 def test_the_labelled_list_is_large_enough() -> None:
-    assert len(READINGS) >= 60
-    places = {"勝田", "那珂湊", "阿字ヶ浦", "馬渡", "東石川", "佐和", "高野", "平磯"}
-    assert places <= {kanji for _, kanji, _ in READINGS}
+    assert len(READINGS) >= 500
+    assert len({(r.text, r.word) for r in READINGS}) == len(READINGS)  # no duplicates
+    places = {"勝田", "那珂湊", "阿字ヶ浦", "馬渡", "東石川", "佐和", "高場", "平磯", "殿山",
+              "部田野"}  # fmt: skip
+    assert places <= {r.word for r in READINGS}
+    assert {"額", "行"} <= {r.word for r in READINGS}
 
 
-@pytest.mark.parametrize(("text", "kanji", "reading"), READINGS)
-def test_reading(text: str, kanji: str, reading: str) -> None:
-    assert f"<ruby>{kanji}<rt>{reading}</rt></ruby>" in ruby(text)
+@pytest.mark.parametrize("item", READINGS, ids=lambda r: f"{r.text}:{r.word}")
+def test_reading(item: Reading) -> None:
+    markup = ruby(item.text)
+    assert reading_of(markup, item.word) == item.reading, markup
+
+
+def test_accuracy_at_least_99_percent() -> None:
+    misses = furigana_misses(READINGS)
+    assert 1 - len(misses) / len(READINGS) >= 0.99, misses
+
+
+@pytest.mark.parametrize(
+    ("markup", "word", "reading"),
+    [
+        ("<ruby>申請<rt>しんせい</rt></ruby><ruby>書<rt>しょ</rt></ruby>", "申請書", "しんせいしょ"),
+        ("ひたちなか<ruby>市役所<rt>しやくしょ</rt></ruby>", "ひたちなか市役所", "ひたちなかしやくしょ"),
+        ("<ruby>避難所<rt>ひなんじょ</rt></ruby>", "避難", None),  # inside a longer base
+        ("<ruby>行<rt>い</rt></ruby>く", "行", "い"),
+        ("センター", "センター", "せんたー"),
+        ("", "字", None),
+    ],
+)  # fmt: skip
+def test_reading_of(markup: str, word: str, reading: str | None) -> None:
+    assert reading_of(markup, word) == reading
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4月1日", "4<ruby>月<rt>がつ</rt></ruby><ruby>1日<rt>ついたち</rt></ruby>"),
+        ("1日3回", "<ruby>1日<rt>いちにち</rt></ruby>3<ruby>回<rt>かい</rt></ruby>"),
+        ("20日", "<ruby>20日<rt>はつか</rt></ruby>"),
+        ("6日間", "<ruby>6日間<rt>むいかかん</rt></ruby>"),
+        ("１４日", "<ruby>１４日<rt>じゅうよっか</rt></ruby>"),
+        ("32日", "32<ruby>日<rt>にち</rt></ruby>"),
+    ],
+)
+def test_days_in_digits(text: str, expected: str) -> None:
+    assert ruby(text) == expected
 
 
 @pytest.mark.parametrize(

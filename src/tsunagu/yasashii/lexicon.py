@@ -23,6 +23,7 @@ import yaml
 from tsunagu.yasashii._sudachi import Token, tokenize
 
 CITY_POS = ("名詞", "固有名詞", "地名", "一般", "*", "*")
+WORD_POS = ("名詞", "普通名詞", "一般", "*", "*", "*")
 
 
 def load_data(name: str) -> Any:
@@ -152,8 +153,16 @@ def city_dictionary() -> dict[str, str]:
 
 
 @cache
+def word_readings() -> dict[str, str]:
+    """Surface → reading of common words the core dictionary splits or reads wrongly
+    (``data/words.yaml``), matched like the city dictionary but not proper nouns."""
+    data = load_data("words.yaml") or {}
+    return {str(k): str(v) for k, v in data.items()}
+
+
+@cache
 def _city_regex() -> re.Pattern[str] | None:
-    words = sorted(city_dictionary(), key=len, reverse=True)
+    words = sorted(city_dictionary().keys() | word_readings().keys(), key=len, reverse=True)
     # Alternatives are tried in order, so longest first gives the longest match.
     return re.compile("|".join(map(re.escape, words))) if words else None
 
@@ -165,7 +174,10 @@ def city_words(text: str) -> list[str]:
     ['勝田駅', '那珂湊']
     """
     regex = _city_regex()
-    return regex.findall(text) if regex is not None else []
+    if regex is None:
+        return []
+    city = city_dictionary()
+    return [w for w in regex.findall(text) if w in city]
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,8 +215,10 @@ def _apply_context(tokens: list[Token], text: str) -> list[Token]:
     for t in tokens:
         for rule in rules.get(t.surface, ()):
             end = t.start + len(t.surface)
-            if any(text.startswith(b, end) for b in rule.before) or any(
-                text.endswith(a, 0, t.start) for a in rule.after
+            if (
+                (not rule.before and not rule.after)
+                or any(text.startswith(b, end) for b in rule.before)
+                or any(text.endswith(a, 0, t.start) for a in rule.after)
             ):
                 t = t._replace(reading=rule.reading)
                 break
@@ -263,8 +277,11 @@ def _tokens(text: str) -> list[Token]:
         for m in regex.finditer(text):
             plain(pos, m.start())
             word = m.group()
-            reading = city_dictionary()[word]
-            result.append(Token(word, m.start(), CITY_POS, reading, word))
+            city = city_dictionary().get(word)
+            if city is not None:
+                result.append(Token(word, m.start(), CITY_POS, city, word))
+            else:
+                result.append(Token(word, m.start(), WORD_POS, word_readings()[word], word))
             pos = m.end()
     plain(pos, len(text))
     return _apply_context(result, text)

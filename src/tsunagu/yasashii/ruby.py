@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
-from tsunagu.yasashii.lexicon import kanji_grades, tokens
+from tsunagu.yasashii._sudachi import Token
+from tsunagu.yasashii.lexicon import kanji_grades, load_data, tokens
 
 _KANJI_CHARS = "一-龥々〆ヶ㐀-䶵豈-﫿"
 _HAS_KANJI = re.compile(f"[{_KANJI_CHARS}]")
@@ -50,6 +51,36 @@ def _annotate(surface: str, reading: str) -> str:
     return "".join(out)
 
 
+_DIGITS = re.compile(r"[0-9０-９]{1,2}")
+_TO_ASCII = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+@cache
+def _day_readings() -> dict[str, str]:
+    return {str(k): str(v) for k, v in load_data("counters.yaml")["days"].items()}
+
+
+def _day(text: str, number: Token, counter: Token | None) -> tuple[str, str] | None:
+    """(3日, みっか) when ``number`` is a day count or date in digits followed by 日 or 日間."""
+    if (
+        counter is None
+        or counter.surface not in ("日", "日間")
+        or counter.start != number.start + len(number.surface)
+        or not _DIGITS.fullmatch(number.surface)
+        or text[number.start - 1 : number.start].isdigit()
+    ):
+        return None
+    n = str(int(number.surface.translate(_TO_ASCII)))
+    readings = _day_readings()
+    if n not in readings:
+        return None
+    in_date = counter.surface == "日" and text.endswith("月", 0, number.start)
+    reading = readings["1" if n == "1" and in_date else "1_count"] if n == "1" else readings[n]
+    if counter.surface == "日間":
+        reading += "かん"
+    return number.surface + counter.surface, reading
+
+
 def _needs_ruby(surface: str, min_grade: int | None) -> bool:
     if not _HAS_KANJI.search(surface):
         return False
@@ -74,10 +105,19 @@ def ruby(text: str, *, min_grade: int | None = None) -> str:
         raise ValueError(f"min_grade must be between 1 and {_MAX_GRADE_SHIPPED + 1}")
     out: list[str] = []
     pos = 0
-    for t in tokens(text):
+    toks = tokens(text)
+    for i, t in enumerate(toks):
+        if t.start < pos:
+            continue  # already written with the number before it (3日)
         if t.start > pos:  # characters the tokenizer skipped (never expected, kept anyway)
             out.append(html.escape(text[pos : t.start]))
         surface = text[t.start : t.start + len(t.surface)]
+        day = _day(text, t, toks[i + 1] if i + 1 < len(toks) else None)
+        if day is not None:
+            base, reading = day
+            out.append(_rb(base, reading) if _needs_ruby(base, min_grade) else html.escape(base))
+            pos = t.start + len(base)
+            continue
         if _needs_ruby(surface, min_grade):
             out.append(_annotate(surface, t.reading))
         else:
