@@ -272,3 +272,60 @@ def test_the_case_page_shows_the_panel_and_receives_the_answer(
     assert reviewed_case.status == CaseStatus.CORRECTED
     assert "回答済み" in html
     assert CaseCorrection.objects.get().received_at is not None
+
+
+def test_an_overdue_round_says_so_to_both_sides(
+    reviewed_case: Case, staff_client: Any, resident_client: Client
+) -> None:
+    clerk = staff_client()
+    correction_request(
+        case=reviewed_case,
+        actor=clerk.staff.user,
+        fields=["pension"],
+        attachment_slots=[],
+        message="年金を確認してください。",
+        due_date=timezone.localdate() + dt.timedelta(days=3),
+    )
+    page = clerk.get(url(reviewed_case)).content.decode()
+    assert "回答待ち" in page and "期限切れ" not in page
+    past = timezone.localdate() - dt.timedelta(days=1)
+    ApplicationCorrection.objects.update(due_date=past)
+    CaseCorrection.objects.update(due_date=past)
+    assert "回答待ち（期限切れ）" in clerk.get(url(reviewed_case)).content.decode()
+    detail = resident_client.get(f"/mypage/applications/{reviewed_case.application_id}/")
+    assert "期限を過ぎています。" in detail.content.decode()
+
+
+def test_the_current_version_for_the_other_parts(reviewed_case: Case, staff_client: Any) -> None:
+    from tsunagu.applications.corrections import (
+        application_correction_save,
+        application_correction_submit,
+    )
+    from tsunagu.casework.corrections.selectors import (
+        case_current_answers,
+        case_current_attachments,
+    )
+    from tsunagu.casework.corrections.services import correction_receive_pending
+
+    submitted_files = case_current_attachments(case=reviewed_case)
+    assert [f["name"] for f in submitted_files] == ["通帳.jpg"]
+    assert case_current_answers(case=reviewed_case)["pension"] == "kousei"
+    correction_request(
+        case=reviewed_case,
+        actor=staff_client().staff.user,
+        fields=["pension"],
+        attachment_slots=[],
+        message="年金を確認してください。",
+        due_date=None,
+    )
+    corr = ApplicationCorrection.objects.get()
+    resident = corr.application.resident
+    application_correction_save(correction=corr, resident=resident, values={"pension": "kokumin"})
+    application_correction_submit(correction=corr, resident=resident, declared=True)
+    # Not yet received: the back office still reads the submitted version.
+    assert case_current_answers(case=reviewed_case)["pension"] == "kousei"
+    correction_receive_pending()
+    assert case_current_answers(case=reviewed_case)["pension"] == "kokumin"
+    assert [f["sha256"] for f in case_current_attachments(case=reviewed_case)] == [
+        f["sha256"] for f in submitted_files
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
 from tsunagu.applications.correction_diff import answers_diff, field_label, slot_label
 from tsunagu.applications.models import Application, Status
@@ -32,6 +33,9 @@ def application_corrections(app: Application) -> dict[str, Any]:
     )
     return {
         "open": open_round,
+        "overdue": bool(
+            open_round and open_round.due_date and open_round.due_date < timezone.localdate()
+        ),
         "fields": [field_label(proc, f, lang) for f in open_round.fields] if open_round else [],
         "slots": (
             [slot_label(proc, s, lang) for s in open_round.attachment_slots] if open_round else []

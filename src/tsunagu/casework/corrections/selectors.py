@@ -59,6 +59,23 @@ def case_current_answers(*, case: Case) -> dict[str, Any]:
     return dict(case.submitted.get("answers") or {})
 
 
+def case_current_attachments(*, case: Case) -> list[dict[str, Any]]:
+    """The case's files as they stand (snapshots with ``id``, ``source``, ``slot``,
+    ``name``, ``sha256``): after the latest received round, else as submitted."""
+    last = (
+        CaseCorrection.objects.filter(case=case, received_at__isnull=False)
+        .order_by("-number")
+        .first()
+    )
+    if last is not None and last.answer:
+        return list(last.answer.get("attachments_after") or [])
+    return [
+        {**a, "source": "attachment"}
+        for a in case.submitted.get("attachments") or []
+        if isinstance(a, dict)
+    ]
+
+
 @dataclass(frozen=True)
 class FieldChoice:
     id: str

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -65,6 +66,7 @@ def form_context(case: Case, staff: StaffProfile, form: CorrectionRequestForm) -
         "can_request": staff.role in REQUEST_ROLES and case.status in REQUESTABLE,
         "may_request": staff.role in REQUEST_ROLES,
         "rounds": list(selectors.correction_list_for_case(case=case)),
+        "today": timezone.localdate(),
     }
 
 
