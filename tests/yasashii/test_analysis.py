@@ -242,3 +242,24 @@ def test_token_memo_tokenizes_a_text_once(monkeypatch: pytest.MonkeyPatch) -> No
         assert lexicon.tokens("駅へ行きます。") is first
     lexicon.tokens("駅へ行きます。")
     assert calls == ["駅へ行きます。", "駅へ行きます。"]
+
+
+@pytest.mark.parametrize(
+    ("word", "level"),
+    [("学校", 1), ("ごみ", 1), ("東西", 2), ("駅", 3), ("説明", 4), ("金額", 5), ("届", 6),
+     ("避難", 7), ("提出", 7), ("地震", 3), ("人々", 1), ("ハザードマップ", 1)],
+)  # fmt: skip
+def test_word_level(word: str, level: int) -> None:
+    from tsunagu.yasashii.lexicon import word_level
+
+    assert word_level(word) == level
+
+
+def test_words_above_the_chosen_level() -> None:
+    text = "至急、勝田駅の近くの避難所へ行ってください。"
+    flagged = {f.text for f in analyze(text).sentences[0].above_level}
+    assert {"至急", "避難"} <= flagged
+    assert "勝田駅" not in flagged  # the city's names are never flagged
+    assert "近く" not in flagged
+    assert analyze(text, level=7).sentences[0].above_level == ()
+    assert "近く" in {f.text for f in analyze(text, level=1).sentences[0].above_level}

@@ -62,9 +62,13 @@ from tsunagu.yasashii.lexicon import (
     honorific_patterns,
     required_literal,
     tokens,
+    word_level,
 )
 
 LONG_KANJI_RUN = 6
+# Words above this vocabulary level are reported: 3 means beyond the kanji of the third
+# school grade (about the 旧日本語能力試験 3級・4級 the 弘前大学 rules aim at).
+DEFAULT_LEVEL = 3
 FIFTH_TERM_POS = "助動詞"
 
 # (lower bound, band), higher scores are easier. The published bands are 0.5–1.4 …
@@ -132,6 +136,7 @@ class SentenceReport:
     counts: WordCounts
     score: float
     band: str
+    above_level: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +301,25 @@ def _passives(toks: list[Token], base: int) -> tuple[Finding, ...]:
     return tuple(found)
 
 
-def _sentence(text: str, start: int, toks: list[Token]) -> SentenceReport:
+_CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "連体詞"})
+
+
+def _above_level(toks: list[Token], base: int, level: int) -> tuple[Finding, ...]:
+    """Content words whose vocabulary level (``word_level``) is above ``level``; proper
+    nouns and the city's names are never flagged."""
+    found: list[Finding] = []
+    for t in toks:
+        if t.pos[0] not in _CONTENT_POS or t.pos[1] in ("固有名詞", "数詞"):
+            continue
+        word = t.dictionary_form if t.pos[0] in ("動詞", "形容詞") else t.surface
+        if (n := word_level(word)) > level:
+            found.append(Finding(t.surface, t.start - base, "難しい語", f"レベル{n}"))
+    return tuple(found)
+
+
+def _sentence(
+    text: str, start: int, toks: list[Token], level: int = DEFAULT_LEVEL
+) -> SentenceReport:
     runs = _KANJI_RUN.findall(text)
     kanji = sum(map(len, runs))
     chars = len(text) - len(_SPACES.findall(text))
@@ -323,14 +346,16 @@ def _sentence(text: str, start: int, toks: list[Token]) -> SentenceReport:
         honorifics=_find(honorific_patterns(), text),
         double_negatives=_find(double_negative_patterns(), text),
         passives=_passives(toks, start),
+        above_level=_above_level(toks, start, level),
         counts=counts,
         score=score,
         band=band(score),
     )
 
 
-def analyze(text: str) -> Report:
-    """Report on each sentence of ``text`` and score the whole.
+def analyze(text: str, *, level: int = DEFAULT_LEVEL) -> Report:
+    """Report on each sentence of ``text`` and score the whole; words whose vocabulary
+    level (``lexicon.word_level``: 1 … 7) is above ``level`` are listed per sentence.
 
     >>> analyze("駅へ行きます。").band
     '初級前半'
@@ -347,7 +372,7 @@ def analyze(text: str) -> Report:
         j = i
         while j < len(all_tokens) and all_tokens[j].start < end:
             j += 1
-        reports.append(_sentence(sentence, start, all_tokens[i:j]))
+        reports.append(_sentence(sentence, start, all_tokens[i:j], level))
         i = j
     total = sum((r.counts for r in reports), WordCounts())
     score = readability(total, len(reports))

@@ -29,6 +29,7 @@ def _format(report: Report) -> str:
             *(f"{f.kind}: {f.text}（→ {f.hint}）" for f in s.honorifics),
             *(f"二重否定: {f.text}" for f in s.double_negatives),
             *(f"受身: {f.text}" for f in s.passives),
+            *(f"難しい語: {f.text}（{f.hint}）" for f in s.above_level),
         ]
         lines.extend(f"   - {p}" for p in problems)
     return "\n".join(lines) + "\n"
@@ -46,6 +47,9 @@ def main(
     sub = parser.add_subparsers(dest="command", required=True)
     p_analyze = sub.add_parser("analyze", help="report the difficulty of each sentence")
     p_analyze.add_argument("--json", action="store_true", help="print the report as JSON")
+    p_analyze.add_argument(
+        "--level", type=int, default=3, help="report words above this vocabulary level (1-7)"
+    )
     p_rewrite = sub.add_parser("rewrite", help="rewrite into easy Japanese (やさしい日本語)")
     p_rewrite.add_argument(
         "--json", action="store_true", help="print the rules, facts and fallbacks as JSON"
@@ -65,7 +69,7 @@ def main(
     text = stdin.read()
 
     if args.command == "analyze":
-        report = analyze(text)
+        report = analyze(text, level=args.level)
         if args.json:
             stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
         else:

@@ -207,6 +207,35 @@ def kanji_grades() -> dict[str, int]:
     }
 
 
+NOT_IN_PRIMARY_SCHOOL = 7
+"""The level of a kanji not in the school-grade table (taught after primary school)."""
+
+
+@cache
+def vocabulary_levels() -> dict[str, int]:
+    """Word → level from ``data/vocabulary.yaml`` (the explicit corrections)."""
+    return {str(k): int(v) for k, v in load_data("vocabulary.yaml")["levels"].items()}
+
+
+def word_level(word: str) -> int:
+    """The vocabulary level of ``word``: 1 (kana, first-grade kanji) … 7 (a kanji taught
+    after primary school, or an official word the rewriter paraphrases).
+
+    >>> word_level("学校"), word_level("説明"), word_level("提出"), word_level("ごみ")
+    (1, 4, 7, 1)
+    """
+    explicit = vocabulary_levels().get(word)
+    if explicit is not None:
+        return explicit
+    grades = kanji_grades()
+    return max(
+        (grades.get(c, NOT_IN_PRIMARY_SCHOOL) for c in word if _KANJI_CHAR.match(c)), default=1
+    )
+
+
+_KANJI_CHAR = re.compile("[一-龥㐀-䶵豈-﫿]")  # without 々, which repeats the kanji before it
+
+
 def _apply_context(tokens: list[Token], text: str) -> list[Token]:
     rules = context_readings()
     if not any(t.surface in rules for t in tokens):
