@@ -86,6 +86,16 @@ def _asn1_key(key: Any) -> asn1_keys.PrivateKeyInfo:
     )
 
 
+def _signer_name(cert: asn1_x509.Certificate) -> str:
+    """How staff read a signer: its common name, with the organisation if it differs."""
+    names = cert.subject.native
+    common = str(names.get("common_name") or "")
+    org = str(names.get("organization_name") or "")
+    if common and org and org not in common:
+        return f"{common}（{org}）"
+    return common or org or cert.subject.human_friendly
+
+
 def _read_certs(path: str) -> list[asn1_x509.Certificate]:
     try:
         data = Path(path).read_bytes()
@@ -139,7 +149,7 @@ def _load(config: tuple[Any, ...]) -> Eseal:
             trust_roots=(root,),
             timestamper=timestamper,
             demo=True,
-            subject=demo.eseal.cert.subject.rfc4514_string(),
+            subject=_signer_name(_asn1_cert(demo.eseal.cert)),
         )
     secret = passphrase.encode("utf-8") if passphrase else None
     try:
@@ -156,7 +166,7 @@ def _load(config: tuple[Any, ...]) -> Eseal:
         trust_roots=trust,
         timestamper=timestamper,
         demo=False,
-        subject=loaded.signing_cert.subject.human_friendly,
+        subject=_signer_name(loaded.signing_cert),
     )
 
 
@@ -268,7 +278,7 @@ def notice_verify(pdf_bytes: bytes) -> NoticeVerification:
         trusted=bool(status.trusted),
         whole_file=whole,
         timestamped=timestamp is not None and bool(timestamp.valid and timestamp.trusted),
-        signer=status.signing_cert.subject.human_friendly,
+        signer=_signer_name(status.signing_cert),
         signed_at=signed_at,
         problems=tuple(problems),
     )
