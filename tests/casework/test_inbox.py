@@ -222,3 +222,33 @@ def test_case_get_for_staff_refuses_roles_without_cases(
     case = new_case()
     with pytest.raises(Http404):
         case_get_for_staff(staff=staff_make(f"r-{role}", role=role), case_id=case.pk)
+
+
+def test_a_name_written_in_kana_is_found_by_its_reading(
+    new_case: Callable[..., Case], clerk_profile: StaffProfile
+) -> None:
+    case = new_case(answers={"name": {"sei": "さくら", "mei": "ももこ"}, "pension": "kousei"})
+    assert case.search_kana == "サクラモモコ"
+    for query in ["さくら", "サクラ"]:
+        page = case_inbox(staff=clerk_profile, filters=InboxFilters(q=query))
+        assert _ids(page) == [case.pk], query
+
+
+def test_a_name_search_is_three_queries_and_pages_in_order(
+    new_case: Callable[..., Case], clerk_profile: StaffProfile, django_assert_num_queries: Any
+) -> None:
+    cases = [new_case(answers=HANAKO) for _ in range(3)]
+    for n, case in enumerate(cases):
+        Case.objects.filter(pk=case.pk).update(due_date=TODAY + dt.timedelta(days=10 - n))
+    with django_assert_num_queries(3):  # the page's ids, its rows, the count
+        first = case_inbox(staff=clerk_profile, filters=InboxFilters(q="常陸"), per_page=2)
+    second = case_inbox(staff=clerk_profile, filters=InboxFilters(q="常陸"), per_page=2, page=2)
+    assert _ids(first) + _ids(second) == [c.pk for c in reversed(cases)]
+    assert (first.has_next, second.has_next, first.total) == (True, False, 3)
+
+
+def test_the_search_indexes_cover_what_the_inbox_sorts_by() -> None:
+    indexes = {i.name: i for i in Case._meta.indexes}
+    for name in ("case_search_name", "case_search_kana"):
+        assert list(indexes[name].fields)[2:] == ["status", "due_date", "submitted_at", "id"]
+    assert indexes["case_open_due"].condition is not None

@@ -29,6 +29,7 @@ from tsunagu.audit.services import audit_record
 from tsunagu.casework import workdays
 from tsunagu.casework.models import Case, CaseStatus, CaseStatusChange
 from tsunagu.casework.selectors import search_kana_form, search_name_form
+from tsunagu.core import japanese
 from tsunagu.procedures.schema import Procedure
 from tsunagu.procedures.selectors import ProcedureNotFound, procedure_version_get
 
@@ -152,6 +153,8 @@ def applicant_search_fields(*, proc: Procedure, payload: Mapping[str, Any]) -> d
         signer = signature.get("signer") if isinstance(signature, Mapping) else None
         if isinstance(signer, Mapping) and isinstance(signer.get("name"), str):
             name = signer["name"]
+    if not kana and name and japanese.is_katakana(japanese.to_katakana(name)):
+        kana = japanese.to_katakana(name)  # a name written in kana is its own reading
     name, kana = name[:100], kana[:100]
     return {
         "applicant_name": name,

@@ -42,6 +42,12 @@ OPEN_CASE_STATUSES: tuple[str, ...] = (
 )
 
 
+# What the inbox filters and sorts name-search matches by, carried in the search indexes,
+# with their (default) PostgreSQL operator classes.
+_SEARCH_COVERED = ["status", "due_date", "submitted_at", "id"]
+_SEARCH_COVERED_OPS = ["varchar_ops", "date_ops", "timestamptz_ops", "uuid_ops"]
+
+
 class Case(models.Model):
     """One submitted application being processed by the city: the system of record."""
 
@@ -91,21 +97,28 @@ class Case(models.Model):
             # The inbox: a department's cases of one status, soonest deadline first.
             models.Index(fields=["department", "status", "due_date"], name="case_inbox"),
             models.Index(fields=["assignee", "status", "due_date"], name="case_assignee"),
-            # The inbox over several statuses (the default "open" view): walk the
-            # department's cases in deadline order and stop after one page.
+            # Every case of a department in deadline order (the "all statuses" view).
             models.Index(fields=["department", "due_date"], name="case_department_due"),
-            # Name search: a LIKE 'prefix%' within one department. The pattern operator
-            # classes let PostgreSQL use the index whatever the database collation is
-            # (SQLite ignores them).
+            # The default inbox, every open status: only open cases are in this index, so
+            # the deadline-ordered walk never steps over the years of closed cases.
             models.Index(
-                fields=["department", "search_name"],
+                fields=["department", "due_date", "submitted_at", "id"],
+                condition=models.Q(status__in=OPEN_CASE_STATUSES),
+                name="case_open_due",
+            ),
+            # Name search: LIKE 'prefix%' within one department. The pattern operator
+            # classes let PostgreSQL use the index whatever the collation (SQLite ignores
+            # them); the trailing columns let the selector filter and sort the matches
+            # from the index alone (key columns, not INCLUDE, which SQLite lacks).
+            models.Index(
+                fields=["department", "search_name", *_SEARCH_COVERED],
                 name="case_search_name",
-                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops", *_SEARCH_COVERED_OPS],
             ),
             models.Index(
-                fields=["department", "search_kana"],
+                fields=["department", "search_kana", *_SEARCH_COVERED],
                 name="case_search_kana",
-                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops", *_SEARCH_COVERED_OPS],
             ),
         ]
 
