@@ -365,7 +365,6 @@ def correction_check(request: ResidentRequest, application_id: Any) -> HttpRespo
             ),
             "has_slots": bool(_slots(proc, correction)),
             "errors": error_links,
-            "can_submit": not [p for p in problems if p.field != "declaration"],
             "declaration_error": any(p.field == "declaration" for p in problems),
             "signs": plugin is not None,
             "lang": current,

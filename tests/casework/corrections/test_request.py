@@ -329,3 +329,42 @@ def test_the_current_version_for_the_other_parts(reviewed_case: Case, staff_clie
     assert [f["sha256"] for f in case_current_attachments(case=reviewed_case)] == [
         f["sha256"] for f in submitted_files
     ]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        '<script>alert("x")</script>お手数ですが',
+        "\u202e逆向き\u202c の文字",
+        "改行\nを含む\r\nメッセージ",
+        "😀 絵文字と ﾊﾝｶｸ",
+    ],
+)
+def test_naughty_messages_are_shown_as_text(
+    reviewed_case: Case,
+    staff_client: Any,
+    resident_client: Client,
+    message: str,
+) -> None:
+    clerk = staff_client()
+    r = clerk.post(url(reviewed_case), {"field_ids": ["pension"], "message": message})
+    assert r.status_code == 302
+    stored = ApplicationCorrection.objects.get().message
+    assert stored == message.strip()
+    for html in (
+        resident_client.get(f"/mypage/applications/{reviewed_case.application_id}/"),
+        clerk.get(url(reviewed_case, "1/")),
+    ):
+        text = html.content.decode()
+        assert "<script>alert" not in text
+        if "<script>" in message:
+            assert "&lt;script&gt;alert" in text
+
+
+def test_receiving_for_a_case_costs_one_query_when_nothing_is_pending(
+    reviewed_case: Case, django_assert_num_queries: Any
+) -> None:
+    from tsunagu.casework.corrections.services import correction_receive_for_case
+
+    with django_assert_num_queries(1):
+        assert correction_receive_for_case(case=reviewed_case) == 0
