@@ -304,17 +304,22 @@ def _passives(toks: list[Token], base: int) -> tuple[Finding, ...]:
 _CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "連体詞"})
 
 
-def _above_level(toks: list[Token], base: int, level: int) -> tuple[Finding, ...]:
-    """Content words whose vocabulary level (``word_level``) is above ``level``; proper
-    nouns and the city's names are never flagged."""
-    found: list[Finding] = []
+def _words(toks: list[Token], base: int, level: int) -> tuple[tuple[str, ...], tuple[Finding, ...]]:
+    """Katakana loanwords, and content words whose vocabulary level (``word_level``) is
+    above ``level`` (never proper nouns nor the city's names), in one pass."""
+    loanwords: dict[str, None] = {}
+    above: list[Finding] = []
     for t in toks:
-        if t.pos[0] not in _CONTENT_POS or t.pos[1] in ("固有名詞", "数詞"):
+        pos0, pos1 = t.pos[0], t.pos[1]
+        if pos0 not in _CONTENT_POS or pos1 in ("固有名詞", "数詞"):
             continue
-        word = t.dictionary_form if t.pos[0] in ("動詞", "形容詞") else t.surface
+        surface = t.surface
+        if len(surface) >= 2 and "ァ" <= surface[0] <= "ー" and _KATAKANA_WORD.fullmatch(surface):
+            loanwords[surface] = None
+        word = t.dictionary_form if pos0 in ("動詞", "形容詞") else surface
         if (n := word_level(word)) > level:
-            found.append(Finding(t.surface, t.start - base, "難しい語", f"レベル{n}"))
-    return tuple(found)
+            above.append(Finding(surface, t.start - base, "難しい語", f"レベル{n}"))
+    return tuple(loanwords), tuple(above)
 
 
 def _sentence(
@@ -325,16 +330,7 @@ def _sentence(
     chars = len(text) - len(_SPACES.findall(text))
     counts = _counts(toks)
     score = readability(counts, 1)
-    loanwords = tuple(
-        dict.fromkeys(
-            t.surface
-            for t in toks
-            if len(t.surface) >= 2
-            and t.pos[0] != "補助記号"
-            and _KATAKANA_WORD.fullmatch(t.surface)
-            and t.pos[1] != "固有名詞"
-        )
-    )
+    loanwords, above_level = _words(toks, start, level)
     return SentenceReport(
         text=text,
         start=start,
@@ -346,7 +342,7 @@ def _sentence(
         honorifics=_find(honorific_patterns(), text),
         double_negatives=_find(double_negative_patterns(), text),
         passives=_passives(toks, start),
-        above_level=_above_level(toks, start, level),
+        above_level=above_level,
         counts=counts,
         score=score,
         band=band(score),

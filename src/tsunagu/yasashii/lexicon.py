@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -217,6 +217,7 @@ def vocabulary_levels() -> dict[str, int]:
     return {str(k): int(v) for k, v in load_data("vocabulary.yaml")["levels"].items()}
 
 
+@lru_cache(maxsize=65536)
 def word_level(word: str) -> int:
     """The vocabulary level of ``word``: 1 (kana, first-grade kanji) … 7 (a kanji taught
     after primary school, or an official word the rewriter paraphrases).
@@ -238,11 +239,16 @@ _KANJI_CHAR = re.compile("[一-龥㐀-䶵豈-﫿]")  # without 々, which repeat
 
 def _apply_context(tokens: list[Token], text: str) -> list[Token]:
     rules = context_readings()
-    if not any(t.surface in rules for t in tokens):
-        return tokens
-    out: list[Token] = []
-    for t in tokens:
-        for rule in rules.get(t.surface, ()):
+    out: list[Token] | None = None  # copied on the first change only
+    for i, t in enumerate(tokens):
+        candidates = rules.get(t.surface)
+        if candidates is None:
+            if out is not None:
+                out.append(t)
+            continue
+        if out is None:
+            out = tokens[:i]
+        for rule in candidates:
             end = t.start + len(t.surface)
             if (
                 (not rule.before and not rule.after)
@@ -252,7 +258,7 @@ def _apply_context(tokens: list[Token], text: str) -> list[Token]:
                 t = t._replace(reading=rule.reading)
                 break
         out.append(t)
-    return out
+    return tokens if out is None else out
 
 
 _memo: ContextVar[dict[str, list[Token]] | None] = ContextVar("yasashii_tokens", default=None)
