@@ -73,6 +73,15 @@ def test_check_reports_each_fact() -> None:
     assert {f.label for f in result.facts} >= {"電話番号", "金額"}
 
 
+def test_difficult_words_say_their_level() -> None:
+    sentence = yasashii_check(text="本日、避難所を開設しました。").sentences[0]
+    words = [p for p in sentence.problems if p.kind == "difficult_word"]
+    assert words, sentence.problems
+    for p in words:
+        assert p.label == "難しい言葉" and p.reason
+        assert re.fullmatch(r"言葉のレベルは \d です（1〜7。大きいほど難しい言葉です）。", p.hint)
+
+
 def test_sentence_level_problems() -> None:
     long = "市では、" + "住民の皆様の生活の安全と安心を守るため、" * 3 + "対策を進めています。"
     result = yasashii_check(text=long)
@@ -303,3 +312,15 @@ def test_api_never_fails_on_any_body(staff_client: StaffClient) -> None:
         assert ("error" in data) == (response.status_code == 400)
 
     check()
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(
+    st.text(max_size=60)
+    | st.text(alphabet="漢字かなカナ。、！？「」（）\n 0１２年月日時円-ー々", max_size=60)
+)
+def test_check_takes_any_text(text: str) -> None:
+    result = yasashii_check(text=text)
+    for sentence in result.sentences:
+        assert "".join(s.text for s in sentence.segments) == sentence.text
+        assert [p.number for p in sentence.problems] == list(range(1, len(sentence.problems) + 1))

@@ -209,3 +209,30 @@ def test_staff_pages_have_no_switch(staff_client: object) -> None:
     page = client.get("/staff/yasashii/").content.decode()
     assert 'class="furigana-switch"' not in page
     assert "<ruby>" not in page
+
+
+@pytest.mark.django_db
+def test_a_query_echoed_on_the_page_stays_escaped_with_furigana(client: Client) -> None:
+    client.cookies[COOKIE] = "1"
+    page = client.get("/procedures/", {"q": '<script>alert("申請")</script>'}).content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;" in page
+    # The search box's value is an attribute: no ruby inside it.
+    assert re.search(r'value="&lt;script&gt;alert\(&quot;申請&quot;\)&lt;/script&gt;"', page)
+
+
+@pytest.mark.django_db
+def test_a_failing_furigana_never_breaks_the_page(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tsunagu.portal.templatetags import yasashii as tags
+
+    def broken(markup: str, **_: object) -> str:
+        raise RuntimeError("dictionary gone")
+
+    monkeypatch.setattr(tags, "furigana_html", broken)
+    client.cookies[COOKIE] = "1"
+    response = client.get(GUIDE)
+    assert response.status_code == 200
+    assert "<ruby>" not in response.content.decode()
+    assert "申請" in response.content.decode()

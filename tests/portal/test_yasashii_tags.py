@@ -198,3 +198,16 @@ def test_easy_guide_with_furigana(client: Client) -> None:
     assert re.search(
         r'<span class="auto-easy__mark">（<ruby>自動<rt>じどう</rt></ruby>）</span>', main
     )
+
+
+def test_a_failing_rewriter_shows_the_text_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(text: str, *, today: date) -> object:
+        raise RuntimeError("rules gone")
+
+    monkeypatch.setattr(easy, "rewrite", broken)
+    easy._rewritten.cache_clear()
+    try:
+        assert easy.auto_easy("至急お越しください。") == "至急お越しください。"
+        assert not easy.easy_version("至急お越しください。").automatic
+    finally:
+        easy._rewritten.cache_clear()

@@ -11,6 +11,7 @@ survived the rewrite. The staff page /staff/yasashii/ and the JSON API
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,13 @@ REASONS: dict[str, tuple[Promise, Promise]] = {
         _("カタカナ語"),
         _("カタカナ語は、外国の人にも通じないことがあります。やさしい言葉があれば言い換えます。"),
     ),
+    "difficult_word": (
+        _("難しい言葉"),
+        _(
+            "小学校の低学年で習わない漢字や、役所でよく使う難しい言葉です。"
+            "やさしい言葉に言い換えるか、説明をつけます。"
+        ),
+    ),
     "long_sentence": (
         _("長い文"),
         _("文が長いと、読みにくくなります。1つの文には1つのことだけを書きます。"),
@@ -79,7 +87,9 @@ FINDING_FIELDS = {
     "honorifics": "honorific",
     "double_negatives": "double_negative",
     "passives": "passive",
+    "above_level": "difficult_word",
 }
+_LEVEL = re.compile(r"\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +199,11 @@ def _problems(sentence: SentenceReport) -> tuple[Problem, ...]:
     problems = []
     for number, (kind, text, start, hint) in enumerate(_spans(sentence), start=1):
         label, reason = REASONS.get(kind, (kind, ""))
+        if kind == "difficult_word" and (level := _LEVEL.search(hint)):
+            # The engine's hint is the word's level (レベル5), not a way to write it.
+            hint = str(_("言葉のレベルは %(level)s です（1〜7。大きいほど難しい言葉です）。")) % {
+                "level": level.group()
+            }
         problems.append(
             Problem(
                 number=number,

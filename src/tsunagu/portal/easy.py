@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+import structlog
 from django.utils import timezone
 
 from tsunagu.portal.htmltext import map_text
@@ -35,6 +36,7 @@ from tsunagu.yasashii.rewrite import rewrite
 
 EASY_LANG = "ja-easy"
 AUTO_CACHE_SIZE = 4096
+log = structlog.get_logger(__name__)
 _JAPANESE = re.compile("[ぁ-ゖァ-ヺ一-龥々〆ヶ㐀-䶵豈-﫿]")
 
 
@@ -61,7 +63,13 @@ def auto_easy(text: str) -> str:
     """
     if not _JAPANESE.search(text):
         return text
-    return _rewritten(text, timezone.localdate())
+    try:
+        return _rewritten(text, timezone.localdate())
+    except Exception:
+        # A reading aid must never break the page: show the text as written (not cached,
+        # so the next request tries again).
+        log.error("yasashii.auto_easy_failed", length=len(text), exc_info=True)
+        return text
 
 
 def easy_version(value: Text | str | None) -> EasyText:

@@ -26,6 +26,7 @@ turned the 「ふりがな」 switch on. See docs/yasashii-portal.md.
 
 from __future__ import annotations
 
+import structlog
 from django import template
 from django.template.base import Node, NodeList, Parser, Token
 from django.template.context import Context
@@ -39,6 +40,7 @@ from tsunagu.portal.lang import current_lang
 from tsunagu.procedures.schema import Text
 
 register = template.Library()
+log = structlog.get_logger(__name__)
 
 MIN_GRADES = (1, 2, 3)
 
@@ -153,9 +155,13 @@ class FuriganaMainNode(Node):
 
     def render(self, context: Context) -> SafeString:
         content = self.nodelist.render(context)
-        if not context.get("furigana"):
-            return mark_safe(content)  # noqa: S308  # the page's own rendered template output
-        return mark_safe(furigana_html(content))  # noqa: S308  # text nodes re-escaped
+        if context.get("furigana"):
+            try:
+                return mark_safe(furigana_html(content))  # noqa: S308  # text nodes re-escaped
+            except Exception:
+                # A reading aid must never break the page: show it without furigana.
+                log.error("yasashii.furigana_failed", length=len(content), exc_info=True)
+        return mark_safe(content)  # noqa: S308  # the page's own rendered template output
 
 
 @register.tag
