@@ -94,16 +94,18 @@ STAFF_PASSWORD = "correct horse battery staple"
 
 
 def staff_make(
-    username: str, *, department: str = "kodomo_seisaku", role: str = "clerk"
+    username: str, *, department: str = "kodomo_seisaku", role: str = "clerk", enrolled: bool = True
 ) -> StaffProfile:
-    """A member of staff with TOTP already enrolled (the login pages have their own tests)."""
+    """A member of staff with TOTP already enrolled (the login pages have their own tests);
+    with ``enrolled=False`` the first login enrols TOTP through the pages, as in real life."""
     from tsunagu.accounts.staff_services import staff_create
 
     profile = staff_create(
         username=username, password=STAFF_PASSWORD, department=department, role=role
     )
-    profile.totp_confirmed = True
-    profile.save(update_fields=["totp_confirmed"])
+    if enrolled:
+        profile.totp_confirmed = True
+        profile.save(update_fields=["totp_confirmed"])
     return profile
 
 

@@ -251,3 +251,21 @@ def walk_to_check(page: Page, proc: Procedure, *, rows: int = 1) -> dict[str, st
             fill_step(page, proc, rows=rows)
         press(page, "次へ進む")
     raise AssertionError(f"the form does not end: {seen}")
+
+
+def staff_log_in(page: Page, username: str, password: str) -> str:
+    """Log a member of staff in through the real pages: password, then the first-login
+    TOTP enrolment with a code computed from the shown key. Returns the TOTP secret, for
+    later logins (``staff_log_in_again``)."""
+    import time
+
+    from tsunagu.accounts.totp import secret_key, totp
+
+    page.goto("/staff/login/")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    press(page, "次へ")
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.locator("#code").fill(totp(secret_key(secret), time.time()))
+    press(page, "設定してログイン")
+    return secret

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pages import Audit, new_context, path_of, press
+from tests.browser.pages import Audit, new_context, path_of, press, staff_log_in
+from tests.conftest import STAFF_PASSWORD, staff_make
 from tsunagu.applications.models import Application, ApplicationSignature
 from tsunagu.audit.models import AuditEvent
+from tsunagu.casework.handoff import handoff_take_pending
 from tsunagu.devtools.oidc_provider import ProviderProcess, start_provider
 from tsunagu.procedures.loader import catalog
 
@@ -96,6 +98,19 @@ def test_sign_an_application_through_the_provider(
     page.goto(f"/mypage/applications/{app.pk}/")
     assert "署名済み" in page.locator("main").inner_text()
     context.close()
+
+    # Staff of the procedure's department see the verified signer on the case page.
+    (case,) = handoff_take_pending()
+    staff_make("suzuki", department=case.department, role="clerk", enrolled=False)
+    staff_context = new_context(browser, base_url=live_server.url)
+    staff_page = staff_context.new_page()
+    staff_log_in(staff_page, "suzuki", STAFF_PASSWORD)
+    staff_page.goto(f"/staff/cases/{case.pk}/")
+    main = staff_page.locator("main").inner_text()
+    assert "署名を検証しました（有効）" in main
+    assert "常陸　花子" in main and app.receipt_number in main
+    audit.check(staff_page, "case page with a signature")
+    staff_context.close()
     assert not audit.problems, audit.report()
 
 
