@@ -236,3 +236,10 @@ def test_a_failing_furigana_never_breaks_the_page(
     assert response.status_code == 200
     assert "<ruby>" not in response.content.decode()
     assert "申請" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_accessibility_statement_explains_the_switches(client: Client) -> None:
+    page = client.get("/accessibility/").content.decode()
+    assert '<h2 id="yasashii">ふりがなと やさしい日本語</h2>' in page
+    assert "「（自動）」" in page
