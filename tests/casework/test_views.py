@@ -259,3 +259,29 @@ def test_staff_home_counts(case: Case, new_case: Callable[..., Case], staff_clie
     assert "自分の担当：1件" in html and "期限超過：1件" in html
     assert 'href="/staff/cases/"' in html
     assert "/staff/cases/" not in staff_client(role="auditor").get("/staff/").content.decode()
+
+
+def test_a_refused_reveal_keeps_the_purpose_and_marks_the_field(
+    case: Case, staff_client: Any
+) -> None:
+    client = staff_client()
+    long = "あ" * 201
+    response = client.post(
+        f"/staff/cases/{case.pk}/my-number/", {"field": "my_number", "purpose": long}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "理由は200文字以内で入力してください。" in html
+    assert 'aria-invalid="true"' in html and f'value="{long}"' in html
+
+
+def test_the_inbox_pins_its_queries(
+    case: Case, staff_client: Any, django_assert_num_queries: Any
+) -> None:
+    client = staff_client()
+    client.get("/staff/cases/")  # warm the catalog cache
+    # Session, staff profile, the page, its count, the colleagues for the filter.
+    with django_assert_num_queries(5):
+        assert client.get("/staff/cases/").status_code == 200
+    with django_assert_num_queries(6):  # a name search reads the page's ids first
+        assert client.get("/staff/cases/", {"q": "常陸"}).status_code == 200

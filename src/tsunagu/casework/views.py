@@ -172,6 +172,7 @@ def _case_page(
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    reveal_error: tuple[str, str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     staff = _staff(request)
@@ -214,6 +215,8 @@ def _case_page(
             "is_overdue": is_open and case.due_date is not None and case.due_date < today,
             "errors": errors or {},
             "values": values or {},
+            # (key of the 個人番号, message, the purpose as typed) after a refused reveal.
+            "reveal_error": reveal_error,
             "note_max": NOTE_MAX,
             "reason_max": REASON_MAX,
         },
@@ -351,8 +354,8 @@ def case_my_number(request: HttpRequest, case_id: Any) -> HttpResponse:
         return _case_page(
             request,
             case,
-            errors={f"purpose:{key}": refused.reason},
-            values={f"purpose:{key}": purpose},
+            errors={"purpose": refused.reason},
+            reveal_error=(key, refused.reason, purpose),
             status=400,
         )
     response = render(request, "casework/my_number.html", {"case": case, "entry": entry})
