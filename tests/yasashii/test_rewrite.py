@@ -635,3 +635,21 @@ def test_official_terms_inside_a_compound_stay_bare() -> None:
 
 def test_honorific_no_ue() -> None:
     assert honorifics("通帳をお持ちのうえ、窓口へ") == "通帳を持って、窓口へ"
+
+
+def test_a_purpose_is_not_split_as_a_reason() -> None:
+    text = "食中毒を防ぐため、調理の前には必ず手を洗ってください。"
+    assert split_long(text, limit=0) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("88歳の方にお贈りいたします。", "88歳の方に贈ります。"),
+        ("結果をお知らせします。", "結果を知らせます。"),
+        ("よろしくお願いします。", "よろしくお願いします。"),
+        ("避難される方は", "避難する人は"),
+    ],
+)
+def test_humble_and_respectful_verbs(text: str, expected: str) -> None:
+    assert honorifics(text) == expected

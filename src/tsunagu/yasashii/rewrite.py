@@ -757,7 +757,11 @@ def _boundary(toks: list[Token], i: int) -> tuple[int, str] | None:
         return i - 2, "ので"
     if p1.pos[1] == "接続助詞" and p1.surface in ("から", "が", "けれど", "けれども", "し"):
         return i - 1, p1.surface
-    if p1.surface == "ため" and p2.pos[0] in ("動詞", "助動詞", "形容詞"):
+    if p1.surface == "ため" and (
+        p2.pos[0] in ("助動詞", "形容詞") or (p2.pos[0] == "動詞" and p2.pos[1] == "非自立可能")
+    ):
+        # A reason (近づいているため、雨が多いため); after a content verb in its dictionary
+        # form ため is usually a purpose (食中毒を防ぐため), which だから would misstate.
         return i - 1, "ため"
     if p1.pos[0] == "動詞" and p1.pos[5].startswith("連用形-一般"):
         return i, "し"  # 連用中止: the verb itself ends the clause
