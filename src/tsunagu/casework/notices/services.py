@@ -8,8 +8,10 @@ moves the case to 通知済 and records the audit event.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -60,21 +62,18 @@ def decision_summary_of(*, case: Case) -> DecisionSummary:
     )
 
 
-def _document_number(*, when_year: int) -> str:
+def _document_number(*, today: dt.date) -> str:
     """The next document number of the year, e.g. HN8発第12号 (令和8年の12番目)."""
     try:
         with transaction.atomic():
-            NoticeSequence.objects.get_or_create(year=when_year)
+            NoticeSequence.objects.get_or_create(year=today.year)
     except IntegrityError:
         pass  # created a moment ago by a concurrent first notice of the year
     with transaction.atomic():
-        seq = NoticeSequence.objects.select_for_update().get(year=when_year)
+        seq = NoticeSequence.objects.select_for_update().get(year=today.year)
         seq.value += 1
         seq.save(update_fields=["value"])
         number = seq.value
-    from django.conf import settings
-
-    today = timezone.localdate()
     era_year = era_of(today).year_of(today)
     return f"{settings.TSUNAGU_CITY['receipt_prefix']}{era_year}発第{number}号"
 
@@ -108,7 +107,7 @@ def notice_issue(*, case: Case, actor: User | None) -> Notice:
     # Numbered in its own short transaction: rendering and signing (a few hundred
     # milliseconds) stay outside the write lock. A failed signing leaves a gap in the
     # numbers, as a spoiled paper form would.
-    number = _document_number(when_year=timezone.localdate().year)
+    number = _document_number(today=timezone.localdate())
     content: NoticeContent = notice_content(
         case=case, summary=summary, document_number=number, issued_on=timezone.localdate()
     )
