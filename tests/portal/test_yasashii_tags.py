@@ -161,6 +161,9 @@ def test_furigana_main_follows_the_context() -> None:
     assert render(source, t="申請", furigana=False) == "<p>申請</p>"
     assert render(source, t="申請") == "<p>申請</p>"
     assert render(source, t="申請", furigana=True) == "<p><ruby>申請<rt>しんせい</rt></ruby></p>"
+    banner = "{% furigana_block %}<p>{{ t }}</p>{% endfurigana_block %}"
+    assert render(banner, t="申請", furigana=True) == "<p><ruby>申請<rt>しんせい</rt></ruby></p>"
+    assert render(banner, t="申請", furigana=False) == "<p>申請</p>"
 
 
 # ---------- The guide page in やさしい日本語 ----------

@@ -21,7 +21,8 @@ For any app's templates (alerts, notices, guides). Examples::
 ``ruby`` takes plain text (escaped first) or HTML that is already safe (then only its text
 nodes get furigana: markup, attributes, ``<code>``, form values stay). The base template's
 ``{% furigana_main %}`` applies furigana to the page's main content when the visitor has
-turned the 「ふりがな」 switch on. See docs/yasashii-portal.md.
+turned the 「ふりがな」 switch on; ``{% furigana_block %}…{% endfurigana_block %}`` does the same
+for content outside ``<main>`` (an emergency banner). See docs/yasashii-portal.md.
 """
 
 from __future__ import annotations
@@ -164,12 +165,17 @@ class FuriganaMainNode(Node):
         return mark_safe(content)  # noqa: S308  # the page's own rendered template output
 
 
+@register.tag("furigana_block")
 @register.tag
 def furigana_main(parser: Parser, token: Token) -> FuriganaMainNode:
     """``{% furigana_main %}…{% endfurigana_main %}`` in the base template: furigana over
-    the content when the visitor's 「ふりがな」 switch is on (the context's ``furigana``)."""
-    if len(token.split_contents()) != 1:
-        raise template.TemplateSyntaxError("furigana_main takes no argument")
-    nodelist = parser.parse(("endfurigana_main",))
+    the content when the visitor's 「ふりがな」 switch is on (the context's ``furigana``).
+
+    ``{% furigana_block %}…{% endfurigana_block %}`` is the same for content outside
+    ``<main>`` (an emergency banner in the header)."""
+    bits = token.split_contents()
+    if len(bits) != 1:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes no argument")
+    nodelist = parser.parse((f"end{bits[0]}",))
     parser.delete_first_token()
     return FuriganaMainNode(nodelist)
