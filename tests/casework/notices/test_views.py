@@ -166,3 +166,36 @@ def test_a_lost_file_is_reported_not_a_broken_page(approved: Case, staff_client:
     html = panel_html(approved, client)
     assert "署名を確認できません" in html
     assert "ファイルが見つかりません" in html
+
+
+def test_done_when_the_resident_downloads_a_signed_notice_that_verifies(
+    resident_client: Any, staff_client: Any
+) -> None:
+    """The issue's acceptance: staff issue, the resident downloads, the signature verifies."""
+    from tests.casework.notices.conftest import submit
+    from tsunagu.accounts.models import Resident
+    from tsunagu.applications.models import ApplicationDocument
+    from tsunagu.casework.handoff import handoff_take_one
+    from tsunagu.casework.notices.signing import notice_verify
+    from tsunagu.casework.services import (
+        case_decide,
+        case_start_review,
+        case_submit_for_approval,
+    )
+
+    app = submit(Resident.objects.get(subject="demo-0001"), "jidou-teate-nintei")
+    case, _ = handoff_take_one(application_id=app.pk)
+    case_submit_for_approval(case=case_start_review(case=case, actor=None), actor=None)
+    case_decide(case=case, actor=None, approve=True)
+    staff_client().post(f"/staff/cases/{case.pk}/notice/issue/")
+
+    page = resident_client.get(f"/mypage/applications/{app.pk}/").content.decode()
+    assert "届いた書類" in page
+    document = ApplicationDocument.objects.get(application=app)
+    response = resident_client.get(f"/mypage/documents/{document.pk}/")
+    assert response.status_code == 200
+    downloaded = b"".join(response.streaming_content)
+    result = notice_verify(downloaded)
+    assert result.ok, result.problems
+    assert result.trusted and result.whole_file and result.timestamped
+    assert "決定通知書" in pdf_text(downloaded)
