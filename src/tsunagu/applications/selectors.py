@@ -326,3 +326,18 @@ def correction_file_for_backoffice(*, source: str, file_id: object) -> Attachmen
     if found is None:
         raise Http404
     return found
+
+
+def correction_locked_fields(*, application_id: object) -> list[str]:
+    """Fields of an application that a correction cannot ask for: those verified by the
+    resident's card (4情報), which their forms show locked."""
+    # Imported here: services import this module.
+    from tsunagu.applications.services import locked_values
+    from tsunagu.procedures.selectors import procedure_version_get
+
+    app = Application.objects.select_related("resident").filter(pk=_uuid(application_id)).first()
+    if app is None:
+        return []
+    proc = procedure_version_get(code=app.procedure_code, version=app.procedure_version)
+    answers, _files = correction_current_version(application=app)
+    return sorted(locked_values(proc=proc, resident=app.resident, answers=answers))

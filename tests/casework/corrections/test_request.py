@@ -46,12 +46,8 @@ def url(case: Case, tail: str = "new/") -> str:
             "field_ids",
             "選べない項目が含まれています",
         ),
-        # 4情報 verified by the card cannot be asked for.
-        (
-            {"field_ids": ["name"], "message": "確認を"},
-            "field_ids",
-            "「氏名」はマイナンバーカードで確認済みのため、補正を依頼できません。",
-        ),
+        # 4情報 verified by the card cannot be asked for (the box is disabled, too).
+        ({"field_ids": ["name"], "message": "確認を"}, "field_ids", "選べない項目"),
         ({"message": "x" * 2001, "field_ids": ["pension"]}, "message", "2000文字以内"),
     ],
 )
@@ -70,6 +66,17 @@ def test_bad_input_gets_a_japanese_error_next_to_the_field(
     assert reviewed_case.status == CaseStatus.IN_REVIEW
     assert not ApplicationCorrection.objects.exists()
     assert not CaseCorrection.objects.exists()
+
+
+def test_card_verified_fields_are_shown_but_cannot_be_chosen(
+    reviewed_case: Case, staff_client: Any
+) -> None:
+    html = staff_client().get(url(reviewed_case)).content.decode()
+    box = html[html.index('id="field-name"') - 60 : html.index('id="field-name"') + 200]
+    assert "disabled" in box
+    assert "マイナンバーカードで確認済みのため、補正を依頼できません" in html
+    pension = html[html.index('id="field-pension"') : html.index('id="field-pension"') + 120]
+    assert "disabled" not in pension
 
 
 def test_only_a_case_under_review_can_be_asked(reviewed_case: Case, staff_client: Any) -> None:

@@ -18,9 +18,10 @@ from tsunagu.applications.correction_diff import (
     files_diff,
     slot_label,
 )
+from tsunagu.applications.selectors import correction_locked_fields
 from tsunagu.casework.corrections.models import CaseCorrection
 from tsunagu.casework.models import Case
-from tsunagu.procedures.schema import Procedure
+from tsunagu.procedures.schema import Assurance, Procedure
 from tsunagu.procedures.selectors import procedure_version_get
 
 # Staff read in Japanese: the labels of the definition in their Japanese form.
@@ -81,6 +82,8 @@ class FieldChoice:
     id: str
     label: str
     hint: str
+    # Verified by the resident's card: shown, but cannot be asked for.
+    locked: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ def correction_choices(*, case: Case) -> tuple[list[StepChoices], list[FieldChoi
     attachment slots of the definition."""
     proc = case_procedure(case=case)
     answers = engine.prune(proc, case_current_answers(case=case))
+    locked = set(correction_locked_fields(application_id=case.application_id))
     steps: list[StepChoices] = []
     for step in engine.visible_steps(proc, answers):
         fields = []
@@ -104,7 +108,7 @@ def correction_choices(*, case: Case) -> tuple[list[StepChoices], list[FieldChoi
             hint = ""
             if f.type == "group":
                 hint = "・".join(s.label.get(STAFF_LANG) for s in f.fields or [])
-            fields.append(FieldChoice(f.id, f.label.get(STAFF_LANG), hint))
+            fields.append(FieldChoice(f.id, f.label.get(STAFF_LANG), hint, f.id in locked))
         if fields:
             steps.append(StepChoices(step.title.get(STAFF_LANG), fields))
     slots = [FieldChoice(a.id, a.label.get(STAFF_LANG), "") for a in proc.attachments]
@@ -118,6 +122,8 @@ class CorrectionView:
     slots: list[str]
     changes: list[ChangedValue]
     files: list[FileChange]
+    # The procedure is signed with the card (so an unsigned correction is worth a note).
+    needs_signature: bool
     # The verified signer of the corrected version (None when it was not signed).
     signature: dict[str, Any] | None
 
@@ -148,6 +154,7 @@ def correction_view(*, record: CaseCorrection) -> CorrectionView:
         slots=[slot_label(proc, s, STAFF_LANG) for s in record.attachment_slots],
         changes=changes,
         files=files,
+        needs_signature=proc.assurance == Assurance.CARD_SIGNATURE,
         signature=(record.answer or {}).get("signature"),
     )
 

@@ -46,7 +46,7 @@ def request_form(case: Case, data: Any = None) -> CorrectionRequestForm:
     steps, slots = selectors.correction_choices(case=case)
     return CorrectionRequestForm(
         data,
-        field_choices=[f.id for s in steps for f in s.fields],
+        field_choices=[f.id for s in steps for f in s.fields if not f.locked],
         slot_choices=[s.id for s in slots],
     )
 
