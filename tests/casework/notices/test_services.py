@@ -127,12 +127,17 @@ def test_the_decision_comes_from_the_approvals_part(approved: Case) -> None:
 def test_without_a_summary_from_approvals_the_case_itself_decides(
     decided_case: Callable[..., Case], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import importlib
-
     case = decided_case(approve=False)
-    approvals = importlib.import_module("tsunagu.casework.approvals.selectors")
-    monkeypatch.setattr(approvals, "decision_summary", lambda *, case: None, raising=False)
+    monkeypatch.setattr(services, "_approvals_provider", lambda: None)
     decided = services.decision_summary_of(case=case)
     assert decided.approved is False
     assert "所得が限度額" in decided.reason
     assert decided.approvers == ()
+
+
+def test_a_summary_from_approvals_is_used_as_given(
+    approved: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given = summary(damage_level="hankai")
+    monkeypatch.setattr(services, "_approvals_provider", lambda: lambda *, case: given)
+    assert services.decision_summary_of(case=approved) is given

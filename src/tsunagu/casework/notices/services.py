@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -38,17 +40,21 @@ class NoticeRefused(Exception):
         self.reason = reason
 
 
-def decision_summary_of(*, case: Case) -> DecisionSummary:
-    """The decision of ``case`` from the approvals part, or, while that part does not
-    provide one, from the case's own decision fields."""
-    import importlib
-
-    # Looked up at run time: the approvals part provides it (the DecisionSummary contract).
+def _approvals_provider() -> Callable[..., object] | None:
+    """``approvals.selectors.decision_summary``, looked up at run time (the approvals part
+    provides it; this part works before it lands)."""
     try:
         approvals = importlib.import_module("tsunagu.casework.approvals.selectors")
     except ModuleNotFoundError:
-        approvals = None
-    provider = getattr(approvals, "decision_summary", None)
+        return None
+    provider: Callable[..., object] | None = getattr(approvals, "decision_summary", None)
+    return provider
+
+
+def decision_summary_of(*, case: Case) -> DecisionSummary:
+    """The decision of ``case`` from the approvals part, or, while that part does not
+    provide one, from the case's own decision fields."""
+    provider = _approvals_provider()
     if provider is not None:
         summary = provider(case=case)
         if isinstance(summary, DecisionSummary):
