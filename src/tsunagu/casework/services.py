@@ -324,6 +324,42 @@ def case_note_add(*, case: Case, author: User, body: str) -> CaseNote:
     return note
 
 
+def case_return_to_review(*, case: Case, actor: User | None, reason: str) -> Case:
+    """決裁中 → 審査中: an approver returned the draft (差戻し) to the member of staff who
+    drafted it. ``reason`` (the approver's comment) is required."""
+    if not reason.strip():
+        raise CaseTransitionRefused("差し戻す理由を入力してください。")
+    return _transition(
+        case=case,
+        actor=actor,
+        allowed_from=(CaseStatus.APPROVING,),
+        to=CaseStatus.IN_REVIEW,
+        action="return_to_review",
+        doing="差し戻すことは",
+        reason=reason,
+    )
+
+
+def case_reopen(*, case: Case, actor: User | None, reason: str) -> Case:
+    """承認, 却下, 通知済 or 完了 → 審査中: a recorded reopening of a decided case.
+
+    The earlier decision stays in the case's history; the case's decision fields are
+    cleared until it is decided again. Who may reopen (課長 or above) is the caller's rule.
+    """
+    if not reason.strip():
+        raise CaseTransitionRefused("決定を取り消して審査をやり直す理由を入力してください。")
+    return _transition(
+        case=case,
+        actor=actor,
+        allowed_from=DECIDED_STATUSES,
+        to=CaseStatus.IN_REVIEW,
+        action="reopen",
+        doing="再審査に戻すことは",
+        reason=reason,
+        compute=lambda locked, now: {"decided_at": None, "decision_reason": ""},
+    )
+
+
 # ---------------------------------------------------------------- staff reads (audited)
 
 

@@ -111,6 +111,15 @@ def load_catalog(directory: Path | None = None) -> Catalog:
             problems.append(
                 CatalogProblem(path.name, "department", f"未登録の課 '{proc.department}' です")
             )
+        for i, step in enumerate(proc.approval_route):
+            for code in step.consult or []:
+                if code == proc.department or (departments and code not in departments):
+                    why = "手続きを担当する課です" if code == proc.department else "未登録の課です"
+                    problems.append(
+                        CatalogProblem(
+                            path.name, f"approval_route.{i}.consult", f"合議先 '{code}' は{why}"
+                        )
+                    )
         procedures[proc.code] = proc
     if problems:
         raise CatalogError(problems)

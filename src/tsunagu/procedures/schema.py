@@ -7,6 +7,7 @@ declarative data (``Condition``), never code, so a definition can be analysed an
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 CODE_PATTERN = r"^[a-z][a-z0-9-]{2,62}$"
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+DEPARTMENT_PATTERN = r"^[a-z][a-z0-9_]{1,40}$"
 
 
 class Strict(BaseModel):
@@ -276,6 +278,23 @@ class Fee(Strict):
 class ApprovalStep(Strict):
     role: Literal["clerk", "chief", "section_head", "director"]
     label: Text | None = None
+    # 合議: departments that must agree at this step, in parallel with its own approver, each
+    # by one of its 係長 or 課長. The loader checks the codes against _departments.yaml.
+    # None (not []) when absent, so that definitions without it keep their digest.
+    consult: list[str] | None = None
+
+    @field_validator("consult")
+    @classmethod
+    def _consult_codes(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("consult には合議先の課を1つ以上指定してください")
+        if len(set(v)) != len(v):
+            raise ValueError("consult の課が重複しています")
+        if any(not re.match(DEPARTMENT_PATTERN, code) for code in v):
+            raise ValueError("consult には課のコードを指定してください")
+        return v
 
 
 class Procedure(Strict):
