@@ -285,3 +285,14 @@ def test_the_inbox_pins_its_queries(
         assert client.get("/staff/cases/").status_code == 200
     with django_assert_num_queries(6):  # a name search reads the page's ids first
         assert client.get("/staff/cases/", {"q": "常陸"}).status_code == 200
+
+
+def test_a_case_whose_definition_is_gone_still_opens(
+    case: Case, staff_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The parts' panels read the definition too; this is about the page's own sections.
+    monkeypatch.setattr("tsunagu.casework.views.panels_for", lambda **kw: [])
+    Case.objects.filter(pk=case.pk).update(procedure_version=99)
+    response = staff_client().get(f"/staff/cases/{case.pk}/")
+    assert response.status_code == 200
+    assert "第99版）が見つからないため" in response.content.decode()

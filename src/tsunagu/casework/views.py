@@ -47,7 +47,13 @@ from tsunagu.casework.selectors import (
     inbox_filters_from,
 )
 from tsunagu.casework.services import CaseTransitionRefused, MyNumberRevealRefused
-from tsunagu.procedures.selectors import department_get, procedure_list, procedure_version_get
+from tsunagu.procedures.schema import Procedure
+from tsunagu.procedures.selectors import (
+    ProcedureNotFound,
+    department_get,
+    procedure_list,
+    procedure_version_get,
+)
 
 NOTE_MAX = 4000
 REASON_MAX = 1000
@@ -115,9 +121,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- the case page
 
 
-def _section_rows(case: Case, lang: str) -> list[engine.SummarySection]:
-    proc = procedure_version_get(code=case.procedure_code, version=case.procedure_version)
-    return engine.summarise(proc, case.submitted.get("answers") or {}, lang)
+def _pinned(case: Case) -> Procedure | None:
+    """The definition version the application was made against (None if it is gone)."""
+    try:
+        return procedure_version_get(code=case.procedure_code, version=case.procedure_version)
+    except ProcedureNotFound:
+        return None
 
 
 def _parse_time(value: Any) -> dt.datetime | None:
@@ -186,6 +195,7 @@ def _case_page(
     is_open = case.status in OPEN_CASE_STATUSES
     can_act = staff.role in CASE_ACTION_ROLES
     today = timezone.localdate()
+    proc = _pinned(case)
     attachments = [a for a in case.submitted.get("attachments") or [] if isinstance(a, dict)]
     return render(
         request,
@@ -193,16 +203,17 @@ def _case_page(
         {
             "case": case,
             "status_label": CaseStatus(case.status).label,
-            "procedure": procedure_version_get(
-                code=case.procedure_code, version=case.procedure_version
-            ),
-            "sections": _section_rows(case, lang),
+            "procedure": proc,
+            # Labels come from the pinned version: without it the answers cannot be read.
+            "sections": engine.summarise(proc, case.submitted.get("answers") or {}, lang)
+            if proc
+            else [],
             "attachments": attachments,
             "later_attachments": case.submitted.get("later_attachments") or [],
             "history": case_history(case=case),
             "notes": case_notes(case=case),
             "signature": _signature_view(case.submitted.get("signature")),
-            "my_numbers": case_my_numbers(case=case, lang=lang),
+            "my_numbers": case_my_numbers(case=case, lang=lang) if proc else [],
             "can_reveal": staff.role in MY_NUMBER_ROLES,
             "purpose_max": MY_NUMBER_PURPOSE_MAX,
             "panels": panels,
