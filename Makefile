@@ -17,7 +17,7 @@ DEV_OIDC_PORT ?= 8765
 DEV_OIDC_PATH ?= /api/realms/main
 export TSUNAGU_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup browser bench lint typecheck check messages clean
+.PHONY: run test setup fonts browser bench lint typecheck check messages clean
 
 # Python 3.12 (pyenv honours .python-version; fall back to any python3.12 on PATH).
 PYTHON312 := $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 || command -v python3)
@@ -28,13 +28,19 @@ $(BIN)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-setup: $(BIN)/.installed messages
+setup: $(BIN)/.installed messages fonts
+
+# The IPAex fonts embedded in the signed PDF notices (決定通知書, 罹災証明書).
+fonts:
+	@test -f /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf || { \
+	  echo "Installing Debian's IPAex fonts for the PDF notices..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-ipaexfont >/dev/null; }
 
 # Debian's Chromium for the browser tests (never a downloaded browser).
 browser:
-	@test -x /usr/bin/chromium -a -f /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf || { \
+	@test -x /usr/bin/chromium || { \
 	  echo "Installing Debian's chromium for the browser tests..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-ipaexfont >/dev/null; }
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 # Translation catalogs (.po -> .mo); needs msgfmt from gettext.
 messages:
