@@ -269,3 +269,30 @@ def test_the_panel_is_registered_for_the_case_page(
         p.key for p, _ctx in panels_for(request=request, case=case, staff=people["other_chief"])
     ]
     assert "approvals" not in other
+
+
+@pytest.mark.parametrize("who", ["admin", "auditor"])
+def test_roles_outside_cases_see_no_approval_page(
+    make_case: Callable[..., Case], people: People, who: str
+) -> None:
+    case = make_case()
+    client = client_of(people[who])
+    assert client.get(page(case)).status_code == 404
+    assert client.get("/staff/approvals/").status_code == 404
+
+
+def test_the_case_page_shows_the_panel_and_actions_return_there(
+    make_case: Callable[..., Case], people: People
+) -> None:
+    case = make_case()
+    clerk = client_of(people["clerk"])
+    case_page = f"/staff/cases/{case.pk}/"
+    response = clerk.get(case_page)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="approval"' in html and 'id="approval-draft-form"' in html
+    assert f'name="next" value="{case_page}"' in html
+    response = clerk.post(page(case) + "draft/", {**draft_post(), "next": case_page})
+    assert response.status_code == 302 and response["Location"] == case_page
+    html = client_of(people["chief"]).get(case_page).content.decode()
+    assert "（現在の段階）" in html and 'value="approve"' in html

@@ -28,7 +28,7 @@ from tsunagu.casework.approvals.models import (
 )
 from tsunagu.casework.decisions import Approver, DecisionSummary
 from tsunagu.casework.models import Case, CaseStatus, CaseStatusChange
-from tsunagu.casework.selectors import case_get_for_department
+from tsunagu.casework.selectors import CASE_ROLES, case_get_for_staff
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -151,13 +151,16 @@ def draft_latest(*, case: Case) -> DecisionDraft | None:
 
 
 def approval_case_get(*, staff: StaffProfile, case_id: uuid.UUID | str) -> Case:
-    """A case for the approval pages: the staff's own department's case, or another
-    department's case while it waits for this department's consultation (合議). The same
-    ``Http404`` otherwise, whether the case exists or not."""
+    """A case for the approval pages: one the staff may see anyway
+    (``casework.selectors.case_get_for_staff``), or another department's case while it
+    waits for this department's consultation (合議). The same ``Http404`` otherwise,
+    whether the case exists or not."""
     try:
-        return case_get_for_department(department=staff.department, case_id=case_id)
+        return case_get_for_staff(staff=staff, case_id=case_id)
     except Http404:
         pass
+    if staff.role not in CASE_ROLES:
+        raise Http404
     try:
         uuid.UUID(str(case_id))
     except ValueError as exc:

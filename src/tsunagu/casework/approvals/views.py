@@ -31,10 +31,11 @@ from tsunagu.casework.approvals.selectors import (
     staff_name,
 )
 from tsunagu.casework.models import Case, CaseStatus
+from tsunagu.casework.selectors import CASE_ROLES
 from tsunagu.procedures.selectors import ProcedureNotFound, department_get, procedure_version_get
 
-# Everyone who takes part in a route or watches it (監査 reads only).
-STAFF_ROLES = [r.value for r in StaffRole]
+# The roles that see cases (管理者 and 監査 do not take part in routes).
+STAFF_ROLES = list(CASE_ROLES)
 
 _SUCCESS: dict[str, Any] = {
     ActionKind.APPROVE: gettext_lazy("承認しました。"),
