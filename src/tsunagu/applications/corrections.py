@@ -98,7 +98,8 @@ def application_correction_open(
     ...     attachment_slots=[], message="年金の種類をご確認ください。", due_date=None)  # doctest: +SKIP
     <ApplicationCorrection: correction 1 of ...>
     """
-    app = Application.objects.select_for_update().select_related("resident").get(pk=application_id)
+    # Only the application's row is locked (the caller holds the case's already).
+    app = Application.objects.select_for_update().get(pk=application_id)
     if app.status == Status.WITHDRAWN:
         raise _refuse("", _("取り下げられた申請には補正を依頼できません。"))
     if ApplicationCorrection.objects.filter(application=app, answered_at__isnull=True).exists():
@@ -540,11 +541,7 @@ def application_correction_submit(
     ``CorrectionRefused`` (nothing written) when anything is wrong.
     """
     with transaction.atomic():
-        correction = (
-            ApplicationCorrection.objects.select_for_update()
-            .select_related("application")
-            .get(pk=correction.pk)
-        )
+        correction = ApplicationCorrection.objects.select_for_update().get(pk=correction.pk)
         if correction.application.resident_id != resident.pk:
             raise _refuse("", _("申請データが見つかりません。"))
         if correction.answered_at is not None:
