@@ -263,3 +263,21 @@ def test_words_above_the_chosen_level() -> None:
     assert "近く" not in flagged
     assert analyze(text, level=7).sentences[0].above_level == ()
     assert "近く" in {f.text for f in analyze(text, level=1).sentences[0].above_level}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ごみは出さない。", "カタカナとひらがな", "（）・ABC www 〇 ゝ ｶﾀｶﾅ ①", "申し込みかねます。"],
+)
+def test_tokens_agree_with_sudachi(text: str) -> None:
+    """The shortcuts of tokenize (kana read as written, lemma only for inflecting words)
+    give what the dictionary itself says wherever the engine looks."""
+    from tsunagu.yasashii._sudachi import _HIRAGANA, _tokenizer, tokenize
+
+    for t, m in zip(tokenize(text), _tokenizer().tokenize(text), strict=True):
+        assert t.surface == m.surface()
+        assert t.pos == m.part_of_speech()
+        if t.pos[0] in ("動詞", "形容詞", "助動詞", "接尾辞"):
+            assert t.dictionary_form == m.dictionary_form()
+        if t.pos[0] != "補助記号" and not t.surface.isspace():
+            assert t.reading == m.reading_form().translate(_HIRAGANA), t.surface

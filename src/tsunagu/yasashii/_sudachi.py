@@ -7,6 +7,7 @@ never again. SudachiPy's ``Tokenizer`` keeps mutable state, so each thread gets 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from typing import NamedTuple
@@ -79,28 +80,39 @@ def tokenize(text: str, base: int = 0) -> list[Token]:
     append = tokens.append
     new = tuple.__new__  # Token(...) without the NamedTuple constructor's overhead
     hiragana = _hiragana
+    kana = _kana_reading
     for offset, chunk in _chunks(text) if len(text) > _CHUNK_CHARS else ((0, text),):
         offset += base
         for m in tok.tokenize(chunk):
-            surface = m.surface()
-            if surface:
+            begin = m.begin()
+            surface = chunk[begin : m.end()]  # cheaper than m.surface(), and the same
+            if not surface:
+                continue
+            pos = m.part_of_speech()
+            # A word in kana reads as written: no need to ask the dictionary.
+            reading = kana.get(surface) if surface in kana else _kana_or_none(surface)
+            if reading is None:
                 katakana = m.reading_form()
                 reading = hiragana.get(katakana)
                 if reading is None:
                     reading = _to_hiragana(katakana)
-                append(
-                    new(
-                        Token,
-                        (
-                            surface,
-                            offset + m.begin(),
-                            m.part_of_speech(),
-                            reading,
-                            m.dictionary_form(),
-                        ),
-                    )
-                )
+            # Only inflecting words have a dictionary form other than the surface.
+            lemma = m.dictionary_form() if pos[0] in _INFLECTING else surface
+            append(new(Token, (surface, offset + begin, pos, reading, lemma)))
     return tokens
+
+
+_INFLECTING = frozenset({"動詞", "形容詞", "助動詞", "接尾辞"})
+_KANA_WORD = re.compile("[ぁ-ゖァ-ヺー]+")
+# Surface → its reading if written in kana only, else None (remembered either way).
+_kana_reading: dict[str, str | None] = {}
+
+
+def _kana_or_none(surface: str) -> str | None:
+    reading = surface.translate(_HIRAGANA) if _KANA_WORD.fullmatch(surface) else None
+    if len(_kana_reading) < _HIRAGANA_MAX:
+        _kana_reading[surface] = reading
+    return reading
 
 
 # Katakana reading → hiragana, remembered: the vocabulary of a city's texts is small.
