@@ -1,4 +1,5 @@
-"""Background tasks of corrections (補正): the mail that tells the resident what is asked."""
+"""Background tasks of corrections (補正): the mails that tell the resident what is asked,
+and that their answer arrived."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tsunagu.applications.correction_diff import field_label, slot_label
 from tsunagu.applications.models import ApplicationCorrection
@@ -32,11 +34,8 @@ def public_url(path: str) -> str:
     return base + path
 
 
-@task()
-def send_correction_email(correction_id: str) -> bool:
-    """Tell the resident that a correction is asked of them, in the language they applied
-    in, with what is asked and the link to their application. Returns False when there is
-    no address (or the round is gone); a retry may resend, never corrupt."""
+def _send(correction_id: str, template: str, subject: str) -> bool:
+    """Render ``template`` for one round in the resident's language and mail it."""
     corr = (
         ApplicationCorrection.objects.select_related("application__resident")
         .filter(pk=correction_id)
@@ -54,7 +53,7 @@ def send_correction_email(correction_id: str) -> bool:
             else settings.TSUNAGU_CITY["name_ja"]
         )
         body = render_to_string(
-            "applications/email/correction_requested.txt",
+            template,
             {
                 "app": app,
                 "proc": proc,
@@ -68,14 +67,34 @@ def send_correction_email(correction_id: str) -> bool:
                 "city_name": city,
             },
         )
-        subject = _("【%(city)s】申請内容の補正をお願いします（受付番号 %(number)s）") % {
-            "city": city,
-            "number": app.receipt_number,
-        }
+        text = _(subject) % {"city": city, "number": app.receipt_number}
     send_mail(
-        subject=subject,
+        subject=text,
         message=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[app.resident.email],
     )
     return True
+
+
+@task()
+def send_correction_received_email(correction_id: str) -> bool:
+    """Confirm to the resident that their corrected application arrived. Returns False
+    when there is no address; a retry may resend, never corrupt."""
+    return _send(
+        correction_id,
+        "applications/email/correction_received.txt",
+        gettext_noop("【%(city)s】補正を受け付けました（受付番号 %(number)s）"),
+    )
+
+
+@task()
+def send_correction_email(correction_id: str) -> bool:
+    """Tell the resident that a correction is asked of them, in the language they applied
+    in, with what is asked and the link to their application. Returns False when there is
+    no address (or the round is gone); a retry may resend, never corrupt."""
+    return _send(
+        correction_id,
+        "applications/email/correction_requested.txt",
+        gettext_noop("【%(city)s】申請内容の補正をお願いします（受付番号 %(number)s）"),
+    )

@@ -173,6 +173,12 @@ def application_correction_open(
     return correction
 
 
+def _enqueue_received_mail(correction_id: str) -> None:
+    from tsunagu.applications.correction_tasks import send_correction_received_email
+
+    send_correction_received_email.enqueue(correction_id)
+
+
 def _enqueue_mail(correction_id: str) -> None:
     from tsunagu.applications.correction_tasks import send_correction_email
 
@@ -590,6 +596,8 @@ def application_correction_submit(
                 "signed": verification is not None,
             },
         )
+        correction_id = str(correction.pk)
+        transaction.on_commit(lambda: _enqueue_received_mail(correction_id))
     return correction
 
 

@@ -159,8 +159,13 @@ def test_the_whole_round(
     r = resident_client.post(check_url, {})
     assert r.status_code == 400
     assert "補正した内容に誤りがないことを確認し" in r.content.decode()
-    r = resident_client.post(check_url, {"declaration": "yes"})
+    with django_capture_on_commit_callbacks(execute=True):
+        r = resident_client.post(check_url, {"declaration": "yes"})
     assert r.status_code == 302
+    # The resident is told that the correction arrived.
+    assert len(mail.outbox) == 2
+    assert "補正を受け付けました" in mail.outbox[1].subject
+    assert app.receipt_number in mail.outbox[1].body
     assert r["Location"] == f"/mypage/applications/{app.pk}/"
     assert AuditEvent.objects.filter(action="application.correction_submit").exists()
 
