@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from tsunagu.portal import easy
+from tsunagu.portal.furigana import RT
 from tsunagu.procedures.schema import Text
 
 GUIDE = "/procedures/jidou-teate-nintei/"
@@ -88,24 +89,26 @@ def test_easy_html_rewrites_text_nodes_only() -> None:
 
 
 def test_ruby_filter_and_tag() -> None:
-    expected = "<ruby>申請<rt>しんせい</rt></ruby>"
+    expected = f"<ruby>申請{RT}しんせい</rt></ruby>"
     assert render("{{ t|ruby }}", t="申請") == expected
     assert render("{% ruby t %}", t="申請") == expected
-    assert render('{% ruby "申請" %}') == expected
+    # A string literal in a template is safe HTML to Django: its text nodes get ruby.
+    assert render('{% ruby "申請" %}') == f'<span class="furigana">{expected}</span>'
     # Grade 1 kanji (月) stay bare from grade 2 on.
     assert render("{{ t|ruby:2 }}", t="月") == "月"
     assert render("{% ruby t min_grade=2 %}", t="月") == "月"
-    assert render("{{ t|ruby }}", t="月") == "<ruby>月<rt>つき</rt></ruby>"
+    assert render("{{ t|ruby }}", t="月") == f"<ruby>月{RT}つき</rt></ruby>"
     # A nonsense grade means every kanji.
-    assert render('{{ t|ruby:"x" }}', t="月") == "<ruby>月<rt>つき</rt></ruby>"
+    assert render('{{ t|ruby:"x" }}', t="月") == f"<ruby>月{RT}つき</rt></ruby>"
     assert render("{{ t|ruby }}", t=None) == ""
 
 
 def test_ruby_escapes_plain_text_and_keeps_safe_markup() -> None:
-    assert render("{{ t|ruby }}", t="<b>字</b>") == "&lt;b&gt;<ruby>字<rt>じ</rt></ruby>&lt;/b&gt;"
+    assert render("{{ t|ruby }}", t="<b>字</b>") == f"&lt;b&gt;<ruby>字{RT}じ</rt></ruby>&lt;/b&gt;"
     safe = mark_safe('<a href="/x" title="字">字</a>')
     assert (
-        render("{{ t|ruby }}", t=safe) == '<a href="/x" title="字"><ruby>字<rt>じ</rt></ruby></a>'
+        render("{{ t|ruby }}", t=safe)
+        == '<a href="/x" title="字"><span class="furigana"><ruby>字<rt aria-hidden="true">じ</rt></ruby></span></a>'
     )
 
 
@@ -156,13 +159,16 @@ def test_tags_refuse_bad_arguments() -> None:
         render("{% furigana_main x %}y{% endfurigana_main %}")
 
 
+SHINSEI = f'<span class="furigana"><ruby>申請{RT}しんせい</rt></ruby></span>'
+
+
 def test_furigana_main_follows_the_context() -> None:
     source = "{% furigana_main %}<p>{{ t }}</p>{% endfurigana_main %}"
     assert render(source, t="申請", furigana=False) == "<p>申請</p>"
     assert render(source, t="申請") == "<p>申請</p>"
-    assert render(source, t="申請", furigana=True) == "<p><ruby>申請<rt>しんせい</rt></ruby></p>"
+    assert render(source, t="申請", furigana=True) == f"<p>{SHINSEI}</p>"
     banner = "{% furigana_block %}<p>{{ t }}</p>{% endfurigana_block %}"
-    assert render(banner, t="申請", furigana=True) == "<p><ruby>申請<rt>しんせい</rt></ruby></p>"
+    assert render(banner, t="申請", furigana=True) == f"<p>{SHINSEI}</p>"
     assert render(banner, t="申請", furigana=False) == "<p>申請</p>"
 
 
@@ -199,7 +205,8 @@ def test_easy_guide_with_furigana(client: Client) -> None:
     main = page[page.index("<main") : page.index("</main>")]
     assert "<ruby>" in main
     assert re.search(
-        r'<span class="auto-easy__mark">（<ruby>自動<rt>じどう</rt></ruby>）</span>', main
+        r'<span class="auto-easy__mark"><span class="furigana">（<ruby>自動<rt aria-hidden="true">じどう</rt></ruby>）</span></span>',
+        main,
     )
 
 
