@@ -60,7 +60,6 @@ from tsunagu.yasashii._sudachi import Token
 from tsunagu.yasashii.lexicon import (
     double_negative_patterns,
     honorific_patterns,
-    required_literal,
     tokens,
     word_level,
 )
@@ -254,16 +253,14 @@ def readability(counts: WordCounts, sentences: int) -> float:
     if counts.words == 0 or sentences == 0:
         return BANDS[0][0] + 0.5  # nothing to read is as easy as it gets
 
-    def pct(x: int) -> float:
-        return 100.0 * x / counts.words
-
+    words = counts.words  # the rates are percentages of the words
     score = (
         11.724
-        - 0.056 * (counts.words / sentences)
-        - 0.126 * pct(counts.kango)
-        - 0.042 * pct(counts.wago)
-        - 0.145 * pct(counts.verbs)
-        - 0.044 * pct(counts.fifth)
+        - 0.056 * (words / sentences)
+        - 0.126 * (100.0 * counts.kango / words)
+        - 0.042 * (100.0 * counts.wago / words)
+        - 0.145 * (100.0 * counts.verbs / words)
+        - 0.044 * (100.0 * counts.fifth / words)
     )
     return round(score, 3)
 
@@ -271,8 +268,7 @@ def readability(counts: WordCounts, sentences: int) -> float:
 def _find(patterns: Any, sentence: str) -> tuple[Finding, ...]:
     found: list[Finding] = []
     for p in patterns:
-        literal = required_literal(p.regex)
-        if literal and literal not in sentence:
+        if p.literal and p.literal not in sentence:
             continue
         for m in p.regex.finditer(sentence):
             found.append(Finding(m.group(), m.start(), p.kind, p.hint))

@@ -63,20 +63,25 @@ class Pattern:
     regex: re.Pattern[str]
     kind: str
     hint: str
+    literal: str = ""  # required_literal(regex): skip the regex when it is not in a text
+
+
+def _pattern(pattern: str, kind: str, hint: str) -> Pattern:
+    regex = re.compile(pattern)
+    return Pattern(regex, kind, hint, required_literal(regex))
 
 
 @cache
 def honorific_patterns() -> tuple[Pattern, ...]:
     return tuple(
-        Pattern(re.compile(e["pattern"]), e["kind"], e["plain"])
-        for e in load_data("honorifics.yaml")
+        _pattern(e["pattern"], e["kind"], e["plain"]) for e in load_data("honorifics.yaml")
     )
 
 
 @cache
 def double_negative_patterns() -> tuple[Pattern, ...]:
     return tuple(
-        Pattern(re.compile(e["pattern"]), "二重否定", e["positive"])
+        _pattern(e["pattern"], "二重否定", e["positive"])
         for e in load_data("double_negatives.yaml")
     )
 
