@@ -267,16 +267,21 @@ def case_inbox(
     Designed for a city's volume (a million cases): every query is served by an index on
     ``Case`` and reads one page plus a count capped at ``INBOX_COUNT_CAP``:
 
-    - department + status, sorted by deadline: ``case_inbox`` (department, status,
-      due_date); the default "open" view and "all" walk ``case_department_due``.
-    - ``q`` that looks like a receipt number (``HN-2026-000123-4``, full-width or with
-      other dashes): an exact match on the unique ``receipt_number``.
+    - one status, sorted by deadline: ``case_inbox`` (department, status, due_date).
+    - the default view (every open status): the partial index ``case_open_due``, which
+      holds only open cases; "all" statuses: ``case_department_due``.
+    - ``q`` that looks like a receipt number (``HN-2026-000123-4``, also full-width or
+      lower case): an exact match on the unique ``receipt_number``.
     - ``q`` in kana (ひたち, ヒタチ, ﾋﾀﾁ): prefix of ``search_kana``; otherwise (常陸,
-      常陸花子, Smith): prefix of ``search_name``; both within the department
-      (``case_search_kana`` / ``case_search_name``, LIKE 'prefix%').
+      常陸花子, smith): prefix of ``search_name``; within the department, from
+      ``case_search_kana`` / ``case_search_name`` (LIKE 'prefix%', pattern operator
+      classes), which also carry status, due date, submission time and id, so that on
+      PostgreSQL the matches are filtered and sorted by an index-only scan.
+    - the family name, or family and given name, is searched (not the given name alone).
 
-    Two queries per call: the page (``per_page + 1`` rows, to know whether another page
-    follows) and the capped count.
+    Queries per call: two (the page with ``per_page + 1`` rows, to know whether another
+    page follows, and the capped count); three with ``q`` (the page's ids, their rows,
+    the count). ``today`` is for tests (overdue / due-soon flags and filters).
 
     >>> page = case_inbox(staff=profile, filters=InboxFilters(q="ひたち"))  # doctest: +SKIP
     >>> [c.receipt_number for c in page.cases]  # doctest: +SKIP
