@@ -377,7 +377,9 @@ def test_deputy_for_a_person_and_revocation(make_case: Callable[..., Case], peop
     [
         ("chief", {"role": "chief", "deputy": "clerk2"}, "課長または管理者"),
         ("other_head", {"role": "chief", "deputy": "clerk2"}, "課長または管理者"),
-        ("head", {"role": "chief", "deputy": "other_chief"}, "その課の職員"),
+        ("head", {"role": "chief", "deputy": "other_chief"}, "その課で案件を扱う職員"),
+        ("head", {"role": "chief", "deputy": "admin"}, "その課で案件を扱う職員"),
+        ("head", {"principal": "clerk", "deputy": "clerk2"}, "係長・課長・部長を指定"),
         ("head", {"role": "chief", "deputy": "chief"}, "同じ役割"),
         ("head", {"deputy": "clerk2"}, "どちらか一つ"),
         ("head", {"principal": "head", "deputy": "head"}, "本人"),

@@ -117,6 +117,8 @@ def test_draft_errors_are_shown_next_to_their_fields(
     assert response.status_code == 400
     html = response.content.decode()
     assert 'id="approval-damage-error"' in html
+    # Sent again from the page shown with the errors, the form still returns to the case.
+    assert f'name="next" value="{page(case)}"' in html
     assert "確認しました。" in html  # what was typed is kept
     response = clerk.post(page(case) + "draft/", draft_post(amount_label_0="", amount_yen_0="5"))
     assert 'id="approval-amounts-error"' in response.content.decode()

@@ -113,6 +113,7 @@ def panel_context(
     act_error: str = "",
     reopen_error: str = "",
     comment: str = "",
+    next_url: str = "",
 ) -> dict[str, Any] | None:
     """The approval panel's context for ``staff``, or None when they may not see it."""
     consulting = consulted_now(case=case, staff=staff)
@@ -139,7 +140,9 @@ def panel_context(
         "draft": draft,
         "draft_outcome_label": Outcome(draft.outcome).label if draft else "",
         "draft_damage_label": dict(DAMAGE_LEVELS).get(draft.damage_level, "") if draft else "",
-        "draft_amounts": list(draft.amounts.items()) if draft else [],
+        "draft_amounts": [(label, f"{yen:,}") for label, yen in draft.amounts.items()]
+        if draft
+        else [],
         "active": active,
         "routes": [
             {"view": r, "rows": _step_rows(r.steps, r.current)} for r in reversed(state.routes)
@@ -161,7 +164,7 @@ def panel_context(
         "act_error": act_error,
         "reopen_error": reopen_error,
         "comment": comment,
-        "next": request.get_full_path(),
+        "next": next_url or request.get_full_path(),
     }
 
 

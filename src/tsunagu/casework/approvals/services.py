@@ -66,6 +66,8 @@ DRAFTER_ROLES: tuple[str, ...] = (
 )
 # Who may reopen a decided case: 課長 or above, in the case's department.
 REOPEN_ROLES: tuple[str, ...] = (StaffRole.SECTION_HEAD, StaffRole.DIRECTOR)
+# The roles whose steps a deputy may take (代決).
+DEPUTY_ROLES: tuple[str, ...] = (StaffRole.CHIEF, StaffRole.SECTION_HEAD, StaffRole.DIRECTOR)
 # Who may designate deputies: a 課長 for their department, a 管理者 for any.
 DEPUTY_MANAGER_ROLES: tuple[str, ...] = (StaffRole.SECTION_HEAD, StaffRole.ADMIN)
 # The route of a procedure whose definition names none: drafted, then the 係長 decides.
@@ -271,7 +273,7 @@ def approval_start(*, case: Case, staff: StaffProfile) -> ApprovalRoute:
                         kind=StepKind.DRAFT,
                         department=locked.department,
                         role=step.role,
-                        label=label or "起案",
+                        label=label,
                         state=StepState.DONE,
                         acted_by=staff.user,
                         acted_role=staff.role,
@@ -575,14 +577,20 @@ def deputy_assign(
     if bool(role) == (principal is not None):
         raise ApprovalRefused("代決の対象として、役割か職員のどちらか一つを指定してください。")
     deputy_profile = StaffProfile.objects.filter(user=deputy).first()
-    if deputy_profile is None or deputy_profile.department != department:
-        raise ApprovalRefused("代決者には、その課の職員を指定してください。")
-    if role and role not in (StaffRole.CHIEF, StaffRole.SECTION_HEAD, StaffRole.DIRECTOR):
+    if (
+        deputy_profile is None
+        or deputy_profile.department != department
+        or deputy_profile.role not in DRAFTER_ROLES
+    ):
+        raise ApprovalRefused("代決者には、その課で案件を扱う職員を指定してください。")
+    if role and role not in DEPUTY_ROLES:
         raise ApprovalRefused("代決の対象にできる役割は、係長・課長・部長です。")
     if principal is not None:
         principal_profile = StaffProfile.objects.filter(user=principal).first()
         if principal_profile is None or principal_profile.department != department:
             raise ApprovalRefused("代決される職員には、その課の職員を指定してください。")
+        if principal_profile.role not in DEPUTY_ROLES:
+            raise ApprovalRefused("代決される職員には、係長・課長・部長を指定してください。")
         if principal == deputy:
             raise ApprovalRefused("本人を自分の代決者にはできません。")
     elif deputy_profile.role == role:

@@ -76,6 +76,9 @@ def _render_case(
     request: HttpRequest, case: Case, *, status: int = 200, **panel: Any
 ) -> HttpResponse:
     staff = _staff(request)
+    if request.method == "POST":
+        # A form shown again after a POST keeps where the staff member came from.
+        panel.setdefault("next_url", safe_next(request, _case_url(case)))
     context = panel_context(request=request, case=case, staff=staff, **panel)
     dep = department_get(code=case.department)
     return render(
@@ -247,7 +250,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _deputy_context(staff: StaffProfile, department: str) -> dict[str, Any]:
-    people = StaffProfile.objects.filter(department=department, user__is_active=True)
+    people = StaffProfile.objects.filter(
+        department=department, user__is_active=True, role__in=CASE_ROLES
+    )
     return {
         "department": department,
         "department_name": (dep.names.ja if (dep := department_get(code=department)) else ""),
@@ -260,13 +265,16 @@ def _deputy_context(staff: StaffProfile, department: str) -> dict[str, Any]:
             for a in deputy_list(department=department)
         ],
         "people": [
-            {"id": p.user_id, "name": staff_name(p.user), "role": role_label(p.role)}
+            {
+                "id": p.user_id,
+                "target": f"user:{p.user_id}",
+                "name": staff_name(p.user),
+                "role": role_label(p.role),
+                "principal": p.role in services.DEPUTY_ROLES,
+            }
             for p in people.select_related("user").order_by("role", "user__username")
         ],
-        "roles": [
-            (r.value, r.label)
-            for r in (StaffRole.CHIEF, StaffRole.SECTION_HEAD, StaffRole.DIRECTOR)
-        ],
+        "roles": [(r, role_label(r)) for r in services.DEPUTY_ROLES],
         "is_admin": staff.role == StaffRole.ADMIN,
     }
 
