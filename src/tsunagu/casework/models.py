@@ -99,6 +99,10 @@ class Case(models.Model):
             models.Index(fields=["assignee", "status", "due_date"], name="case_assignee"),
             # Every case of a department in deadline order (the "all statuses" view).
             models.Index(fields=["department", "due_date"], name="case_department_due"),
+            # Sorted by submission (受付が新しい順 / 古い順), either direction.
+            models.Index(
+                fields=["department", "submitted_at", "id"], name="case_department_submitted"
+            ),
             # The default inbox, every open status: only open cases are in this index, so
             # the deadline-ordered walk never steps over the years of closed cases.
             models.Index(

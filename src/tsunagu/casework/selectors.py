@@ -170,7 +170,9 @@ class InboxDue:
 
 INBOX_SORTS: dict[str, tuple[Any, ...]] = {
     "due": (F("due_date").asc(nulls_last=True), "submitted_at", "pk"),
-    "-due": (F("due_date").desc(nulls_last=True), "-submitted_at", "-pk"),
+    # No deadline counts as the furthest; the exact reverse of "due", so an index serves
+    # both directions.
+    "-due": (F("due_date").desc(nulls_first=True), "-submitted_at", "-pk"),
     "submitted": ("submitted_at", "pk"),
     "-submitted": ("-submitted_at", "-pk"),
 }
