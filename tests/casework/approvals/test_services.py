@@ -575,6 +575,32 @@ def test_a_withdrawn_application_stops_the_route(
     case = make_case()
     started(case, people["clerk"])
     Application.objects.filter(pk=case.application_id).update(status="withdrawn")
+    assert approval_waiting_for(staff=people["chief"])
     with pytest.raises(ApprovalRefused):
         approval_approve(case=case, staff=people["chief"])
     assert status(case) == CaseStatus.WITHDRAWN
+    assert approval_waiting_for(staff=people["chief"]) == []
+
+
+def test_waiting_for_me_takes_the_same_queries_for_one_case_or_many(
+    make_case: Callable[..., Case],
+    people: People,
+    django_assert_max_num_queries: Any,
+) -> None:
+    deputy_assign(
+        staff=people["head"],
+        department="kodomo_seisaku",
+        role="chief",
+        deputy=people["clerk2"].user,
+    )
+    started(make_case(), people["clerk"])
+    counts = {}
+    for who in ("chief", "clerk2"):  # in their own right, and as a deputy
+        with django_assert_max_num_queries(4) as one:
+            assert len(approval_waiting_for(staff=people[who])) == 1
+        counts[who] = len(one.captured_queries)
+    for _ in range(3):
+        started(make_case(), people["clerk"])
+    for who in ("chief", "clerk2"):
+        with django_assert_max_num_queries(counts[who]):
+            assert len(approval_waiting_for(staff=people[who])) == 4

@@ -298,3 +298,33 @@ def test_the_case_page_shows_the_panel_and_actions_return_there(
     assert response.status_code == 302 and response["Location"] == case_page
     html = client_of(people["chief"]).get(case_page).content.decode()
     assert "（現在の段階）" in html and 'value="approve"' in html
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("10000", 10000),
+        ("１０，０００", 10000),
+        ("10,000円", 10000),
+        ("-100", None),
+        ("1e5", None),
+        ("١٢٣", None),  # Arabic-Indic digits
+        ("10000000000", None),  # over the limit
+        ("' OR 1=1 --", None),
+        ("", None),
+    ],
+)
+def test_amounts_are_read_as_people_type_them(
+    make_case: Callable[..., Case], people: People, typed: str, stored: int | None
+) -> None:
+    case = make_case()
+    response = client_of(people["clerk"]).post(
+        page(case) + "draft/", draft_post(send="", amount_label_0="月額", amount_yen_0=typed)
+    )
+    drafted = case.decision_drafts.first()
+    if stored is None:
+        assert response.status_code == 400 and drafted is None
+        assert 'id="approval-amounts-error"' in response.content.decode()
+    else:
+        assert response.status_code == 302
+        assert drafted is not None and drafted.amounts == {"月額": stored}

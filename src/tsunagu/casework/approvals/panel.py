@@ -31,7 +31,7 @@ from tsunagu.casework.approvals.services import (
     REOPEN_ROLES,
 )
 from tsunagu.casework.decisions import DAMAGE_LEVELS
-from tsunagu.casework.models import Case
+from tsunagu.casework.models import Case, CaseStatus
 from tsunagu.casework.services import DECIDED_STATUSES
 from tsunagu.procedures.selectors import department_get
 
@@ -42,7 +42,7 @@ AMOUNT_ROWS = 3
 def available_actions(*, state: ApprovalState, staff: StaffProfile) -> list[str]:
     """The actions ``staff`` may take now on the case's route (the buttons to show)."""
     active = state.active
-    if active is None:
+    if active is None or state.case.status != CaseStatus.APPROVING:
         return []
     route = active.route
     if route.draft.drafted_by_id == staff.user_id:
@@ -52,7 +52,7 @@ def available_actions(*, state: ApprovalState, staff: StaffProfile) -> list[str]
     assignments = list(deputy_assignments_active(user=staff.user))
     actions: list[str] = []
     for step in active.current:
-        standing = step_standing(step=step, staff=staff, assignments=assignments)
+        standing = step_standing(step=step, staff=staff, assignments=assignments, name_absent=False)
         if standing is None:
             continue
         if step.kind == StepKind.CONSULT:

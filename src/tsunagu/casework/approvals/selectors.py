@@ -89,11 +89,16 @@ def _role_holder(department: str, role: str) -> User | None:
 
 
 def step_standing(
-    *, step: RouteStep, staff: StaffProfile, assignments: list[DeputyAssignment] | None = None
+    *,
+    step: RouteStep,
+    staff: StaffProfile,
+    assignments: list[DeputyAssignment] | None = None,
+    name_absent: bool = True,
 ) -> Standing | None:
     """Whether ``staff`` may take ``step`` (ignoring whose turn it is): its role in the
     step's department, for a consultation its 係長 or 課長, or a designated deputy of that
-    role or of a person holding it. None when they may not."""
+    role or of a person holding it. None when they may not. ``name_absent=False`` skips
+    looking up whom a deputy of a role stands in for (a list only needs the yes or no)."""
     if step.kind == StepKind.DRAFT:
         return None
     if step.department == staff.department:
@@ -115,7 +120,7 @@ def step_standing(
             ):
                 return Standing(deputy=True, deputy_for=a.principal)
         elif a.department == step.department and a.role == step.role:
-            holder = _role_holder(step.department, step.role)
+            holder = _role_holder(step.department, step.role) if name_absent else None
             return Standing(
                 deputy=True,
                 deputy_for=holder,
@@ -270,7 +275,13 @@ def approval_waiting_for(*, staff: StaffProfile) -> list[RouteStep]:
         .values("order")[:1]
     )
     steps = (
-        RouteStep.objects.filter(mine, state=StepState.PENDING, route__state=RouteState.ACTIVE)
+        RouteStep.objects.filter(
+            mine,
+            state=StepState.PENDING,
+            route__state=RouteState.ACTIVE,
+            # A case withdrawn while on its route waits for nobody.
+            route__case__status=CaseStatus.APPROVING,
+        )
         .exclude(route__draft__drafted_by=staff.user)
         .annotate(current_order=Subquery(current_order))
         .filter(order=F("current_order"))
@@ -283,7 +294,8 @@ def approval_waiting_for(*, staff: StaffProfile) -> list[RouteStep]:
         # One row per route: a deputy may match two steps of the same 合議.
         if step.route_id in seen:
             continue
-        if step_standing(step=step, staff=staff, assignments=assignments) is None:
+        standing = step_standing(step=step, staff=staff, assignments=assignments, name_absent=False)
+        if standing is None:
             continue
         seen.add(step.route_id)
         out.append(step)
