@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from tests.applications.test_flow import fill_all, start
+from tests.browser.conftest import browser  # noqa: F401  # Chromium, for test_browser.py
 from tsunagu.applications.models import Application
 from tsunagu.casework.handoff import handoff_take_one
 from tsunagu.casework.models import Case
