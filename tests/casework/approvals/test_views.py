@@ -328,3 +328,8 @@ def test_amounts_are_read_as_people_type_them(
     else:
         assert response.status_code == 302
         assert drafted is not None and drafted.amounts == {"月額": stored}
+
+
+def test_the_staff_home_links_to_the_waiting_list(people: People) -> None:
+    html = client_of(people["chief"]).get("/staff/").content.decode()
+    assert 'href="/staff/approvals/"' in html
