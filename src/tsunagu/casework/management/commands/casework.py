@@ -5,6 +5,8 @@ The front office does not know the back office, so nothing there enqueues the ha
 installations: every ``--interval`` seconds it enqueues ``handoff_take_task`` on the
 configured task backend (the ``db_worker`` runs it), or runs it in this process with
 ``--inline``. The task is idempotent, so overlapping runs are harmless.
+Each round also receives the residents' answered corrections (補正) the same way
+(``casework.corrections``: ``correction_receive_task``), idempotent too.
 """
 
 from __future__ import annotations
