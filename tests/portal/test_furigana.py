@@ -243,3 +243,15 @@ def test_the_accessibility_statement_explains_the_switches(client: Client) -> No
     page = client.get("/accessibility/").content.decode()
     assert '<h2 id="yasashii">ふりがなと やさしい日本語</h2>' in page
     assert "「（自動）」" in page
+
+
+def test_a_fragment_without_a_csrf_token_is_cached_whole() -> None:
+    from tsunagu.portal.furigana import _furigana_fragment
+
+    _furigana_fragment.cache_clear()
+    static = "<p>手続きを探す</p>"
+    assert furigana_html(static) == furigana_html(static)
+    assert _furigana_fragment.cache_info().hits == 1
+    with_token = '<form><input name="csrfmiddlewaretoken" value="x"></form><p>手続き</p>'
+    assert "<ruby>" in furigana_html(with_token)
+    assert _furigana_fragment.cache_info().currsize == 1

@@ -16,8 +16,9 @@ when written back, so escaping is preserved and nothing new can become markup. T
 ``data-furigana="off"`` or a ``lang`` other than Japanese is left alone.
 
 Cost: the page's content is mostly static (guides, catalogs), so readings are cached per
-text node in an in-process LRU (``ruby_cached``); a page then costs one HTML parse. See
-docs/yasashii-portal.md for the measured figures.
+text node in an in-process LRU (``ruby_cached``), and a whole fragment without a CSRF token
+(the home page, the finder) is cached as well; a page then costs one HTML parse, or a
+lookup. See docs/yasashii-portal.md for the measured figures.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 
 _KANJI = re.compile("[一-龥々〆ヶ㐀-䶵豈-﫿]")
 RUBY_CACHE_SIZE = 8192
+FRAGMENT_CACHE_SIZE = 64
+FRAGMENT_CACHE_MAX_CHARS = 200_000
+# A fragment with a form's CSRF token differs on every request: not worth a cache entry.
+_CSRF_FIELD = 'name="csrfmiddlewaretoken"'
 
 
 def furigana_enabled(request: HttpRequest) -> bool:
@@ -71,7 +76,19 @@ def furigana_html(markup: str, *, min_grade: int | None = None) -> str:
     """
     if not _KANJI.search(markup):
         return markup
+    if len(markup) <= FRAGMENT_CACHE_MAX_CHARS and _CSRF_FIELD not in markup:
+        return _furigana_fragment(markup, min_grade)
+    return _furigana(markup, min_grade)
 
+
+@lru_cache(maxsize=FRAGMENT_CACHE_SIZE)
+def _furigana_fragment(markup: str, min_grade: int | None) -> str:
+    # A page whose main content has no per-request part (no CSRF token in it: the home
+    # page, the finder) renders the same fragment every time: skip even the parse.
+    return _furigana(markup, min_grade)
+
+
+def _furigana(markup: str, min_grade: int | None) -> str:
     def annotate(text: str) -> str:
         if not _KANJI.search(text):
             return html.escape(text, quote=False)
