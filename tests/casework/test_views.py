@@ -280,11 +280,14 @@ def test_the_inbox_pins_its_queries(
 ) -> None:
     client = staff_client()
     client.get("/staff/cases/")  # warm the catalog cache
-    # Session, staff profile, the page, its count, the colleagues for the filter.
-    with django_assert_num_queries(5):
+    # Session, staff profile, the page, its count, the colleagues for the filter, and the
+    # audit event (lock the chain head, insert, move the head).
+    with django_assert_num_queries(8):
         assert client.get("/staff/cases/").status_code == 200
-    with django_assert_num_queries(6):  # a name search reads the page's ids first
+    with django_assert_num_queries(9):  # a name search reads the page's ids first
         assert client.get("/staff/cases/", {"q": "常陸"}).status_code == 200
+    first, *_more = _events("case.list_view")
+    assert first.summary == {"receipt_numbers": [case.receipt_number], "searched": False}
 
 
 def test_a_case_whose_definition_is_gone_still_opens(

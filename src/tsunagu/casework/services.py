@@ -376,93 +376,19 @@ def case_view_record(*, case: Case, staff: StaffProfile, request: HttpRequest) -
     )
 
 
-def case_attachment_open(
-    *, case: Case, staff: StaffProfile, attachment_id: str, request: HttpRequest
-) -> Attachment:
-    """The file ``attachment_id`` of ``case``'s application, recording the download.
-
-    ``Http404`` unless the file belongs to the application the case was made from.
-    """
-    att = attachment_get_for_application(
-        application_id=case.application_id, attachment_id=attachment_id
-    )
+def case_list_view_record(
+    *, staff: StaffProfile, cases: list[Case], searched: bool, request: HttpRequest
+) -> None:
+    """Record that ``staff`` was shown a page of the inbox (applicants' names are personal
+    data): which cases by receipt number, and whether it was a search. The search text is
+    not kept: it is often a resident's name."""
     audit_record(
-        action="case.attachment_download",
+        action="case.list_view",
         actor=staff.user,
         request=request,
-        obj_type="case",
-        obj_id=case.pk,
-        summary={"attachment": str(att.pk), "slot": att.slot},
-        role=staff.role,
-    )
-    return att
-
-
-class MyNumberRevealRefused(Exception):
-    """The reveal was not made; ``reason`` is shown next to the purpose field."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def case_my_number_reveal(
-    *, case: Case, staff: StaffProfile, key: str, purpose: str, request: HttpRequest
-) -> MyNumberEntry:
-    """The 12 digits of the 個人番号 ``key`` of ``case`` (see ``case_my_numbers``) for a
-    role that may see it, after recording who revealed which number of which case and why.
-
-    Raises ``Http404`` for a role outside ``MY_NUMBER_ROLES`` or an unknown key, and
-    ``MyNumberRevealRefused`` without a purpose. The number is returned, never stored.
-    """
-    if staff.role not in MY_NUMBER_ROLES or staff.department != case.department:
-        raise Http404
-    entry = next((e for e in case_my_numbers(case=case) if e.key == key), None)
-    if entry is None:
-        raise Http404
-    purpose = " ".join(purpose.split())
-    if not purpose:
-        raise MyNumberRevealRefused(gettext("表示する理由（利用目的）を入力してください。"))
-    if len(purpose) > MY_NUMBER_PURPOSE_MAX:
-        raise MyNumberRevealRefused(
-            gettext("理由は%(max)d文字以内で入力してください。") % {"max": MY_NUMBER_PURPOSE_MAX}
-        )
-    with transaction.atomic():
-        # Recorded before decrypting: a reveal that fails still leaves its trace.
-        audit_record(
-            action="case.my_number_reveal",
-            actor=staff.user,
-            request=request,
-            obj_type="case",
-            obj_id=case.pk,
-            summary={
-                "receipt_number": case.receipt_number,
-                "field": key,
-                "purpose": purpose,
-            },
-            role=staff.role,
-        )
-    try:
-        number = crypto.my_number_reveal(entry.token)
-    except (crypto.MalformedToken, crypto.DecryptionError) as exc:
-        raise MyNumberRevealRefused(
-            gettext("この個人番号は読み取れませんでした。申請者に確認してください。")
-        ) from exc
-    return MyNumberEntry(key=entry.key, label=entry.label, token=entry.token, number=number)
-
-
-# ---------------------------------------------------------------- staff reads (audited)
-
-
-def case_view_record(*, case: Case, staff: StaffProfile, request: HttpRequest) -> None:
-    """Record that ``staff`` opened ``case``'s page (every view of a case is audited)."""
-    audit_record(
-        action="case.view",
-        actor=staff.user,
-        request=request,
-        obj_type="case",
-        obj_id=case.pk,
-        summary={"receipt_number": case.receipt_number},
+        obj_type="case_list",
+        obj_id=staff.department,
+        summary={"receipt_numbers": [c.receipt_number for c in cases], "searched": searched},
         role=staff.role,
     )
 

@@ -77,6 +77,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     except ValueError:
         number = 1
     page = case_inbox(staff=staff, filters=filters, page=number)
+    services.case_list_view_record(
+        staff=staff, cases=page.cases, searched=bool(filters.q), request=request
+    )
     lang = translation.get_language() or "ja"
     procedures = [
         (p.code, p.names.get(lang)) for p in procedure_list() if p.department == staff.department
