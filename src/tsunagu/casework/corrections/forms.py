@@ -9,13 +9,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tsunagu.casework.corrections.selectors import FieldChoice, StepChoices
+
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
 
 
 class CorrectionRequestForm(forms.Form):
     """Which fields and attachment slots, the message to the resident and a due date.
 
-    ``field_ids``/``slot_ids`` carry the choices of the case's pinned definition.
+    ``steps`` and ``slots`` are what the case's pinned definition offers
+    (``selectors.correction_choices``); a card-verified field is shown, not offered.
     """
 
     field_ids = forms.MultipleChoiceField(required=False)
@@ -35,9 +38,13 @@ class CorrectionRequestForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, field_choices: list[str], slot_choices: list[str], **kwargs: Any
+        self, *args: Any, steps: list[StepChoices], slots: list[FieldChoice], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.steps = steps
+        self.slots = slots
+        field_choices = [f.id for s in steps for f in s.fields if not f.locked]
+        slot_choices = [s.id for s in slots]
         invalid = {"invalid_choice": _("選べない項目が含まれています。選び直してください。")}
         field_ids = self.fields["field_ids"]
         slot_ids = self.fields["slot_ids"]

@@ -44,16 +44,12 @@ def _staff(request: HttpRequest) -> StaffProfile:
 def request_form(case: Case, data: Any = None) -> CorrectionRequestForm:
     """The request form with the choices of the case's definition."""
     steps, slots = selectors.correction_choices(case=case)
-    return CorrectionRequestForm(
-        data,
-        field_choices=[f.id for s in steps for f in s.fields if not f.locked],
-        slot_choices=[s.id for s in slots],
-    )
+    return CorrectionRequestForm(data, steps=steps, slots=slots)
 
 
 def form_context(case: Case, staff: StaffProfile, form: CorrectionRequestForm) -> dict[str, Any]:
     """What the request form's template needs (shared by the case panel and the page)."""
-    steps, slots = selectors.correction_choices(case=case)
+    steps, slots = form.steps, form.slots
     chosen_fields = set(form["field_ids"].value() or [])
     chosen_slots = set(form["slot_ids"].value() or [])
     return {
