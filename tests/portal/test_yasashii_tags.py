@@ -101,6 +101,9 @@ def test_ruby_filter_and_tag() -> None:
     # A nonsense grade means every kanji.
     assert render('{{ t|ruby:"x" }}', t="月") == f"<ruby>月{RT}つき</rt></ruby>"
     assert render("{{ t|ruby }}", t=None) == ""
+    with translation.override("ja-easy"):
+        text = Text(ja="申請", en="apply", easy="申しこみ")
+        assert render("{{ t|ruby }}", t=text) == f"<ruby>申{RT}もう</rt></ruby>しこみ"
 
 
 def test_ruby_escapes_plain_text_and_keeps_safe_markup() -> None:

@@ -57,6 +57,8 @@ def _grade(value: object) -> int | None:
 def _ruby(value: object, min_grade: int | None) -> SafeString:
     if value is None:
         return mark_safe("")
+    if isinstance(value, Text):  # a procedure text: the one of the visitor's language
+        value = value.get(current_lang())
     if isinstance(value, SafeData):
         return mark_safe(furigana_html(str(value), min_grade=min_grade))  # noqa: S308  # text nodes re-escaped
     return mark_safe(ruby_cached(str(value), min_grade))  # noqa: S308  # ruby() escapes everything
@@ -67,7 +69,8 @@ def ruby_filter(value: object, min_grade: object = None) -> SafeString:
     """Furigana over kanji: ``{{ text|ruby }}``, or ``{{ text|ruby:3 }}`` for kanji from
     school grade 3 on (1 to 3; anything else means every kanji).
 
-    Plain text is escaped; a safe HTML string gets furigana in its text nodes only.
+    Plain text is escaped; a safe HTML string gets furigana in its text nodes only; a
+    procedure ``Text`` gives its text in the visitor's language.
     """
     return _ruby(value, _grade(min_grade) if min_grade is not None else None)
 
