@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from tests.audit.helpers import Tamper
+from tsunagu.audit.models import AuditEvent
 from tsunagu.audit.selectors import AUDIT_PAGE_SIZE, audit_events_search
 from tsunagu.audit.services import audit_record
 from tsunagu.casework.models import Case
@@ -141,3 +142,11 @@ def test_the_chain_check_page(staff_client: Any, tamper: Tamper) -> None:
 def test_selector_rejects_a_negative_limit() -> None:
     with pytest.raises(ValueError, match="limit"):
         audit_events_search(limit=-1)
+
+
+def test_the_auditors_reading_is_recorded(staff_client: Any) -> None:
+    auditor = staff_client(role="auditor")
+    auditor.get("/staff/audit/", {"actor": "someone", "case": ""})
+    (event,) = AuditEvent.objects.filter(action="audit.search")
+    assert event.summary == {"filters": ["actor"]}
+    assert event.actor_id == str(auditor.staff.user_id) and event.role == "auditor"

@@ -22,6 +22,7 @@ from tsunagu.accounts.staff_models import StaffRole
 from tsunagu.accounts.staff_views import staff_required
 from tsunagu.audit.models import ActorType
 from tsunagu.audit.selectors import AUDIT_PAGE_SIZE, audit_events_search
+from tsunagu.audit.services import audit_record
 from tsunagu.audit.verify import audit_verify
 
 # Actions an auditor most often looks for, offered in the filter (free text also works).
@@ -100,6 +101,15 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             before_seq=before,
             limit=AUDIT_PAGE_SIZE + 1,
         )
+    # The auditor's own reading is on the record too (which filters, not their values).
+    audit_record(
+        action="audit.search",
+        actor=request.staff.user,  # type: ignore[attr-defined]  # set by staff_required
+        request=request,
+        obj_type="audit_log",
+        summary={"filters": sorted(k for k, v in q.items() if v and k != "before")},
+        role=StaffRole.AUDITOR,
+    )
     has_next = len(events) > AUDIT_PAGE_SIZE
     events = events[:AUDIT_PAGE_SIZE]
     query = {k: v for k, v in q.items() if k != "before" and v}
