@@ -653,3 +653,18 @@ def test_a_purpose_is_not_split_as_a_reason() -> None:
 )
 def test_humble_and_respectful_verbs(text: str, expected: str) -> None:
     assert honorifics(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("暗証番号を3回続けて間違えると、ロックがかかります。",
+         "暗証番号を3回続けて間違えます。そうすると、ロックがかかります。"),
+        ("警戒情報が発表されたため、早めににげてください。",
+         "警戒情報が発表されました。だから、早めににげてください。"),
+        ("手続きをしないと、資格を失うことになります。",
+         "手続きをしないと、資格を失うことになります。"),  # a negative condition stays
+    ],
+)  # fmt: skip
+def test_split_conditions_and_passive_reasons(text: str, expected: str) -> None:
+    assert split_long(text, limit=0) == expected

@@ -736,6 +736,8 @@ def _polite(clause: list[Token], text: str, base: int) -> str | None:
     if last.pos[0] == "助動詞" and last.dictionary_form == "た" and prev is not None:
         if prev.pos[0] == "動詞" and (forms := _token_forms(prev)):
             return head(prev) + forms.renyou + "ました"
+        if prev.pos[0] == "助動詞" and prev.dictionary_form in ("れる", "られる", "せる", "させる"):
+            return head(last) + "ました"  # 発表された → 発表されました (連用形 + ました)
         if prev.pos[0] == "形容詞":
             return text + "です"
         return None
@@ -763,6 +765,10 @@ def _boundary(toks: list[Token], i: int) -> tuple[int, str] | None:
         # A reason (近づいているため、雨が多いため); after a content verb in its dictionary
         # form ため is usually a purpose (食中毒を防ぐため), which だから would misstate.
         return i - 1, "ため"
+    if p1.surface == "と" and p1.pos[1] == "接続助詞" and p2.pos[0] == "動詞":
+        return i - 1, "と"  # a condition: 間違えると、→ 間違えます。そうすると、
+    if p1.surface == "で" and p1.pos[0] == "助動詞" and p2.pos[0] == "名詞":
+        return i - 1, "で"  # the copula's て-form: 2週間で、→ 2週間です。そして、
     if p1.pos[0] == "動詞" and p1.pos[5].startswith("連用形-一般"):
         return i, "し"  # 連用中止: the verb itself ends the clause
     if p1.pos[1] == "接続助詞" and p1.surface in ("て", "で") and p2.pos[0] == "動詞":
@@ -777,9 +783,9 @@ def _not_clauses() -> tuple[str, ...]:
 
 
 # A 、 that may end a clause follows kana other than a particle that never does (は、に、
-# を、も、へ、と、や、): the clause boundaries of ``_boundary`` all end in kana. Checked
+# を、も、へ、や、): the clause boundaries of ``_boundary`` all end in kana. Checked
 # before tokenizing, as most 、 follow a topic (〜は、).
-_MAY_SPLIT = re.compile("(?<![はにをもへとや])(?<=[ぁ-ゖ])、")
+_MAY_SPLIT = re.compile("(?<![はにをもへや])(?<=[ぁ-ゖ])、")
 
 
 def _ends_in_request(rest: str) -> bool:
@@ -820,6 +826,8 @@ def split_long(sentence: str, *, limit: int = SPLIT_OVER) -> str:
             first, connective = clause_text + "ください", "それから、"
         elif kind == "て":
             first = _polite(clause[:-1], clause_text[: clause[-1].start], 0)
+        elif kind == "で":
+            first = clause_text + "です"
         else:
             first = _polite(clause, clause_text, 0)
         if first is None:
