@@ -65,6 +65,7 @@ def test_full_route_through_the_pages_with_one_return(
     assert response.status_code == 302 and response["Location"] == page(case)
     assert status(case) == CaseStatus.APPROVING
 
+    assert "現在、審査（係長）の決裁を待っています。" in text(clerk.get(page(case)))
     # The 係長 finds it in "waiting for me"; the 課長 does not yet.
     assert case.receipt_number in text(chief.get("/staff/approvals/"))
     assert case.receipt_number not in text(head.get("/staff/approvals/"))

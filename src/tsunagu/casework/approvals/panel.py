@@ -23,6 +23,7 @@ from tsunagu.casework.approvals.selectors import (
     role_label,
     staff_name,
     step_standing,
+    steps_waiting_label,
 )
 from tsunagu.casework.approvals.services import (
     DAMAGE_LEVEL_PROCEDURES,
@@ -154,6 +155,10 @@ def panel_context(
         and draft.drafted_by_id == staff.user_id
         and not draft.routes.exists(),
         "actions": available_actions(state=state, staff=staff),
+        "waiting_for": steps_waiting_label(active.current)
+        if active is not None and case.status == CaseStatus.APPROVING
+        else "",
+        "awaits_review": own and case.status in (CaseStatus.RECEIVED, CaseStatus.CORRECTION),
         "can_reopen": own and case.status in DECIDED_STATUSES and staff.role in REOPEN_ROLES,
         "needs_damage_level": case.procedure_code in DAMAGE_LEVEL_PROCEDURES,
         "damage_levels": DAMAGE_LEVELS,

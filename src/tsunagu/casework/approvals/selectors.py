@@ -139,6 +139,17 @@ def route_current_steps(*, route: ApprovalRoute) -> list[RouteStep]:
     return [s for s in pending if s.order == first]
 
 
+def steps_waiting_label(steps: list[RouteStep]) -> str:
+    """The steps a route waits for, as staff read them: "審査（係長）、合議（生活安全課）"."""
+    parts = []
+    for s in steps:
+        if s.kind == StepKind.CONSULT:
+            parts.append(s.label or "合議")
+        else:
+            parts.append(f"{s.label}（{role_label(s.role)}）" if s.label else role_label(s.role))
+    return "、".join(parts)
+
+
 def route_active(*, case: Case) -> ApprovalRoute | None:
     """The route under way for ``case``, if any."""
     return (

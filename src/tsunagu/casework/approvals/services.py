@@ -34,9 +34,9 @@ from tsunagu.casework.approvals.models import (
 )
 from tsunagu.casework.approvals.selectors import (
     Standing,
-    role_label,
     route_current_steps,
     step_standing,
+    steps_waiting_label,
 )
 from tsunagu.casework.decisions import DAMAGE_LEVELS
 from tsunagu.casework.models import Case, CaseStatus
@@ -348,22 +348,14 @@ _STEP_STATE: dict[str, str] = {
 }
 
 
-def _waiting_for(current: list[RouteStep]) -> str:
-    parts = []
-    for s in current:
-        if s.kind == StepKind.CONSULT:
-            parts.append(s.label or "合議")
-        else:
-            parts.append(f"{s.label}（{role_label(s.role)}）" if s.label else role_label(s.role))
-    return "、".join(parts)
-
-
 def _choose_step(
     route: ApprovalRoute, staff: StaffProfile, action: str
 ) -> tuple[RouteStep, Standing]:
     kind, own = _ACTS[action]
     current = route_current_steps(route=route)
-    refusal = f"この段階の決裁はできません。現在は{_waiting_for(current)}の決裁を待っています。"
+    refusal = (
+        f"この段階の決裁はできません。現在は{steps_waiting_label(current)}の決裁を待っています。"
+    )
     for step in current:
         if step.kind != kind:
             continue

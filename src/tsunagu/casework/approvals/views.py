@@ -4,6 +4,7 @@ and the designation of deputies (代決)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +21,7 @@ from tsunagu.accounts.staff_views import staff_required
 from tsunagu.accounts.views import safe_next
 from tsunagu.audit.services import audit_record
 from tsunagu.casework.approvals import services
-from tsunagu.casework.approvals.models import ActionKind
+from tsunagu.casework.approvals.models import ActionKind, RouteStep
 from tsunagu.casework.approvals.panel import AMOUNT_ROWS, panel_context
 from tsunagu.casework.approvals.selectors import (
     approval_case_get,
@@ -45,7 +46,7 @@ _SUCCESS: dict[str, Any] = {
     ActionKind.CONSULT_AGREE: gettext_lazy("合議に同意しました。"),
     ActionKind.CONSULT_DISAGREE: gettext_lazy("合議に同意せず、起案者に差し戻しました。"),
 }
-_ACTIONS: dict[str, Any] = {
+_ACTIONS: dict[str, Callable[..., RouteStep]] = {
     ActionKind.APPROVE: services.approval_approve,
     ActionKind.DEPUTY_APPROVE: services.approval_deputy_approve,
     ActionKind.RETURN: services.approval_return,
