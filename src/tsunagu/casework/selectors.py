@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tsunagu.accounts.staff_models import StaffProfile
 from tsunagu.casework import workdays
@@ -383,7 +384,7 @@ class MyNumberEntry:
         try:
             return crypto.my_number_mask(self.token)
         except crypto.CryptoError:
-            return "（読み取れません）"
+            return gettext("（読み取れません）")
 
     @property
     def grouped(self) -> str:

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tsunagu.accounts.staff_models import StaffProfile
@@ -143,8 +144,13 @@ def _parse_time(value: Any) -> dt.datetime | None:
 
 
 # JPKI 性別 codes in the certificate (住民基本台帳の記載に従う).
-_GENDERS = {"1": "男", "2": "女", "3": "不明"}
-_MISMATCH_FIELDS = {"name": "氏名", "birth_date": "生年月日", "gender": "性別", "address": "住所"}
+_GENDERS = {"1": gettext_lazy("男"), "2": gettext_lazy("女"), "3": gettext_lazy("不明")}
+_MISMATCH_FIELDS = {
+    "name": gettext_lazy("氏名"),
+    "birth_date": gettext_lazy("生年月日"),
+    "gender": gettext_lazy("性別"),
+    "address": gettext_lazy("住所"),
+}
 
 
 def _signature_view(raw: Any) -> dict[str, Any] | None:
