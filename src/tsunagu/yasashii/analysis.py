@@ -225,6 +225,10 @@ def _word_class(surface: str, pos0: str, pos1: str, reading: str) -> tuple[int, 
     return (origin == "漢", origin == "和", pos0 == "動詞", pos0 == FIFTH_TERM_POS)
 
 
+def _fields(c: WordCounts) -> tuple[int, int, int, int, int]:
+    return (c.words, c.kango, c.wago, c.verbs, c.fifth)
+
+
 def _counts(toks: list[Token]) -> WordCounts:
     words = kango = wago = verbs = fifth = 0
     for surface, _, pos, reading, _ in toks:
@@ -366,6 +370,11 @@ def analyze(text: str, *, level: int = DEFAULT_LEVEL) -> Report:
             j += 1
         reports.append(_sentence(sentence, start, all_tokens[i:j], level))
         i = j
-    total = sum((r.counts for r in reports), WordCounts())
+    if len(reports) == 1:
+        total = reports[0].counts
+    else:  # one object, not one per addition (frozen dataclasses are slow to build)
+        total = WordCounts(
+            *(sum(column) for column in zip(*(_fields(r.counts) for r in reports), strict=True))
+        )
     score = readability(total, len(reports))
     return Report(sentences=tuple(reports), score=score, band=band(score), counts=total)
