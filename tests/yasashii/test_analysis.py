@@ -281,3 +281,16 @@ def test_tokens_agree_with_sudachi(text: str) -> None:
             assert t.dictionary_form == m.dictionary_form()
         if t.pos[0] != "補助記号" and not t.surface.isspace():
             assert t.reading == m.reading_form().translate(_HIRAGANA), t.surface
+
+
+@pytest.mark.parametrize(
+    "module", ["lexicon", "analysis", "rewrite", "ruby", "quality", "_sudachi"]
+)
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+    from datetime import date
+
+    mod = importlib.import_module(f"tsunagu.yasashii.{module}")
+    result = doctest.testmod(mod, extraglobs={"date": date}, report=False)
+    assert result.failed == 0
