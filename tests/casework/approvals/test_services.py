@@ -75,7 +75,8 @@ def test_a_draft_is_a_new_revision_each_time_and_audited(
     )
     assert (first.revision, second.revision) == (1, 2)
     assert second.amounts == {"児童手当 月額": 10000}
-    assert AuditEvent.objects.filter(action="approval.draft", obj_id=str(case.pk)).count() == 2
+    drafted = AuditEvent.objects.filter(action="approval.draft", obj_id=str(case.pk))
+    assert drafted.count() == 2 and {e.role for e in drafted} == {"clerk"}
 
 
 @pytest.mark.parametrize(

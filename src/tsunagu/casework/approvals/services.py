@@ -206,6 +206,7 @@ def decision_draft(
         audit_record(
             action="approval.draft",
             actor=staff.user,
+            role=staff.role,
             obj_type="case",
             obj_id=locked.pk,
             summary={"revision": draft.revision, "outcome": outcome},
@@ -316,6 +317,7 @@ def approval_start(*, case: Case, staff: StaffProfile) -> ApprovalRoute:
         audit_record(
             action="approval.start",
             actor=staff.user,
+            role=staff.role,
             obj_type="case",
             obj_id=locked.pk,
             summary={
@@ -456,6 +458,7 @@ def _act(*, case: Case, staff: StaffProfile, action: str, comment: str) -> Route
         audit_record(
             action=f"approval.{action}",
             actor=staff.user,
+            role=staff.role,
             obj_type="case",
             obj_id=locked.pk,
             summary={
@@ -537,6 +540,7 @@ def decision_reopen(*, case: Case, staff: StaffProfile, reason: str) -> Approval
         audit_record(
             action="approval.reopen",
             actor=staff.user,
+            role=staff.role,
             obj_type="case",
             obj_id=locked.pk,
             summary={
@@ -599,6 +603,7 @@ def deputy_assign(
         audit_record(
             action="approval.deputy_assign",
             actor=staff.user,
+            role=staff.role,
             obj_type="deputy_assignment",
             obj_id=assignment.pk,
             summary={
@@ -624,6 +629,7 @@ def deputy_revoke(*, staff: StaffProfile, assignment: DeputyAssignment) -> Deput
         audit_record(
             action="approval.deputy_revoke",
             actor=staff.user,
+            role=staff.role,
             obj_type="deputy_assignment",
             obj_id=locked.pk,
             summary={"department": locked.department},

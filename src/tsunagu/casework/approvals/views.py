@@ -108,6 +108,7 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         action="approval.view",
         request=request,
         actor=staff.user,
+        role=staff.role,
         obj_type="case",
         obj_id=case.pk,
         summary={"consulted": case.department != staff.department},
