@@ -668,3 +668,21 @@ def test_humble_and_respectful_verbs(text: str, expected: str) -> None:
 )  # fmt: skip
 def test_split_conditions_and_passive_reasons(text: str, expected: str) -> None:
     assert split_long(text, limit=0) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1週間程度かかります。", "1週間ぐらいかかります。"),
+        ("ある程度の量", "ある程度の量"),
+        ("事前に申し込んでください。", "前に申し込んでください。"),
+        ("返信用封筒を同封してください。", "返信用封筒をいっしょに入れてください。"),
+        ("証明書を取得できます。", "証明書をもらえます。"),
+        ("窓口が大変混雑します。", "窓口がとても混雑します。"),
+        ("それは大変です。", "それは大変です。"),
+        ("手続きに要する時間", "手続きにかかる時間"),
+        ("不審な電話", "あやしい電話"),
+    ],
+)
+def test_more_paraphrases(text: str, expected: str) -> None:
+    assert paraphrase(text) == expected
