@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
+import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -40,6 +42,27 @@ def demo_residents() -> list[dict[str, Any]]:
     with DEMO_FILE.open(encoding="utf-8") as fh:
         data: list[dict[str, Any]] = yaml.safe_load(fh)
     return data
+
+
+@functools.cache
+def demo_staff() -> list[dict[str, str]]:
+    """The demo staff accounts of ``make run`` (``demo/staff.yaml``)."""
+    with (Path(__file__).parent / "demo" / "staff.yaml").open(encoding="utf-8") as fh:
+        data: list[dict[str, str]] = yaml.safe_load(fh)
+    return data
+
+
+def demo_staff_password() -> str:
+    """The demo staff's password: generated once per installation into
+    ``$TSUNAGU_VAR_DIR/demo-staff.json``, never a password shipped in the code."""
+    path = Path(settings.VAR_DIR) / "demo-staff.json"
+    if path.exists():
+        return str(json.loads(path.read_text(encoding="utf-8"))["password"])
+    password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"password": password}), encoding="utf-8")
+    path.chmod(0o600)
+    return password
 
 
 def demo_identity(subject: str, assurance: Assurance) -> Identity | None:

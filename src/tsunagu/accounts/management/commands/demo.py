@@ -8,8 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from tsunagu.accounts.demo_plugin import demo_residents
+from tsunagu.accounts.demo_plugin import demo_residents, demo_staff, demo_staff_password
 from tsunagu.accounts.models import Resident
+from tsunagu.accounts.staff_models import StaffProfile
+from tsunagu.accounts.staff_services import staff_create
 
 
 class Command(BaseCommand):
@@ -46,6 +48,21 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"テスト住民を登録しました（{len(demo_residents())}人、うち新規 {created}人）"
             )
+            password = demo_staff_password()
+            new_staff = 0
+            for member in demo_staff():
+                if StaffProfile.objects.filter(user__username=member["username"]).exists():
+                    continue
+                staff_create(
+                    username=member["username"],
+                    password=password,
+                    department=member["department"],
+                    role=member["role"],
+                )
+                new_staff += 1
+            self.stdout.write(
+                f"デモ職員を登録しました（{len(demo_staff())}人、うち新規 {new_staff}人）"
+            )
             return
         url = options["url"]
         lines = [
@@ -58,6 +75,12 @@ class Command(BaseCommand):
         ]
         for row in demo_residents():
             lines.append(f"    - {row['name_sei']} {row['name_mei']}（{row['note']}）")
+        lines += [
+            f"  職員の画面: {url}staff/  （パスワード: {demo_staff_password()}、"
+            "初回ログイン時に認証アプリで TOTP を設定します）",
+        ]
+        for member in demo_staff():
+            lines.append(f"    - {member['username']}（{member['note']}）")
         lines += [
             f"  送信したメールは {settings.VAR_DIR / 'mail'} に保存されます",
             "  停止: Ctrl+C",
