@@ -686,7 +686,16 @@ def test_split_conditions_and_passive_reasons(text: str, expected: str) -> None:
         ("それは大変です。", "それは大変です。"),
         ("手続きに要する時間", "手続きにかかる時間"),
         ("不審な電話", "あやしい電話"),
+        ("台風の接近に伴い、休みます。", "台風の接近で、休みます。"),
+        ("申請により減額します。", "申請で減額します。"),
+        ("17時をもって終わります。", "17時で終わります。"),
+        ("ご注意ください。", "ご注意ください。"),  # the honorific rule runs first
+        ("注意してください。", "気をつけてください。"),
     ],
 )
 def test_more_paraphrases(text: str, expected: str) -> None:
     assert paraphrase(text) == expected
+
+
+def test_schedule_stated_plainly() -> None:
+    assert honorifics("午後3時30分を予定しております。") == "午後3時30分の予定です。"
