@@ -691,6 +691,9 @@ def test_split_conditions_and_passive_reasons(text: str, expected: str) -> None:
         ("17時をもって終わります。", "17時で終わります。"),
         ("ご注意ください。", "ご注意ください。"),  # the honorific rule runs first
         ("注意してください。", "気をつけてください。"),
+        ("物を置かないようお願いします。", "物を置かないでください。"),
+        ("お子さんのいるご家庭", "子どものいる家"),
+        ("お気軽に", "いつでも"),
     ],
 )
 def test_more_paraphrases(text: str, expected: str) -> None:
