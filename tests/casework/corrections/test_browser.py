@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 from playwright.sync_api import Browser
 
@@ -21,6 +22,15 @@ pytestmark = pytest.mark.browser
 def test_a_correction_round_is_accessible(
     browser: Browser, live_server: Any, reviewed_case: Case, staff_client: Any
 ) -> None:
+    try:
+        _walk(browser, live_server, reviewed_case, staff_client)
+    finally:
+        # The ORM calls of the walk run inside Playwright's greenlet, with a connection of
+        # their own: close it, or PostgreSQL cannot drop the test database afterwards.
+        connections.close_all()
+
+
+def _walk(browser: Browser, live_server: Any, reviewed_case: Case, staff_client: Any) -> None:
     audit = Audit()
     clerk = staff_client()
     staff = new_context(browser, base_url=live_server.url)
