@@ -34,6 +34,7 @@ from tsunagu.yasashii.rewrite import (
     okonau,
     paraphrase,
     phone_notes,
+    potential,
     rewrite,
     split_long,
     times,
@@ -702,3 +703,18 @@ def test_more_paraphrases(text: str, expected: str) -> None:
 
 def test_schedule_stated_plainly() -> None:
     assert honorifics("午後3時30分を予定しております。") == "午後3時30分の予定です。"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10冊まで借りることができます。", "10冊まで借りられます。"),
+        ("払うことができません。", "払えません。"),
+        ("走ることができます。", "走れます。"),  # 五段 by the dictionary, not by its ending
+        ("来ることができます。", "来られます。"),
+        ("することができます。", "することができます。"),  # no verb stem to conjugate
+        ("ことができる人", "ことができる人"),
+    ],
+)
+def test_potential(text: str, expected: str) -> None:
+    assert potential(text) == expected

@@ -692,6 +692,34 @@ def official_terms(
     return regex.sub(repl, sentence) + "".join(notes)
 
 
+_KOTO_GA_DEKIRU = re.compile(
+    r"([一-龥][ぁ-ゖ]{0,3}?[うくぐすつぬぶむる])ことができ(ます|ません|る|ない)(?=[。、]|$)"
+)
+
+
+def potential(sentence: str) -> str:
+    """〜ことができます in the shorter potential form: 借りることができます → 借りられます.
+
+    The verb's conjugation comes from the dictionary (走る is 五段: 走れます).
+
+    >>> potential("10冊まで借りることができます。"), potential("払うことができません。")
+    ('10冊まで借りられます。', '払えません。')
+    """
+
+    def repl(m: re.Match[str]) -> str:
+        verb = m.group(1)
+        toks = tokens(verb)
+        if len(toks) != 1 or toks[0].pos[0] != "動詞" or toks[0].dictionary_form != verb:
+            return m.group()
+        forms = _token_forms(toks[0])
+        if forms is None or not forms.potential:
+            return m.group()
+        stem = forms.potential
+        return stem + {"ます": "ます", "ません": "ません", "る": "る", "ない": "ない"}[m.group(2)]
+
+    return _KOTO_GA_DEKIRU.sub(repl, sentence)
+
+
 _PHONE_NOTE = re.compile(
     r"[（(](?:電話|TEL|Tel|tel|℡)[:：]?\s*((?:0\d{1,4}-\d{1,4}-\d{3,4})|(?:0\d{9,10}))[）)]"
 )
@@ -850,12 +878,15 @@ RULES: tuple[tuple[str, Callable[[str, _Context], str]], ...] = (
         "official_terms",
         lambda s, c: official_terms(s, explained=c.explained, separate=c.short),
     ),
+    ("potential", lambda s, c: potential(s)),
     ("phone_notes", lambda s, c: phone_notes(s)),
     ("split", lambda s, c: split_long(s, limit=0 if c.short else SPLIT_OVER)),
 )
 """The rules in the order they run; each sees the previous one's accepted output."""
 
-UNDOABLE = frozenset({"official_terms", "numerals", "okonau", "paraphrase", "phone_notes"})
+UNDOABLE = frozenset(
+    {"official_terms", "numerals", "okonau", "paraphrase", "phone_notes", "potential"}
+)
 """Rules the readability guard may undo (see ``_rewrite_sentence``)."""
 
 GUIDELINE_RULES = frozenset({"honorifics", "double_negatives", "dates", "times"})
