@@ -302,3 +302,18 @@ def test_a_case_whose_definition_is_gone_still_opens(
     response = staff_client().get(f"/staff/cases/{case.pk}/")
     assert response.status_code == 200
     assert "第99版）が見つからないため" in response.content.decode()
+
+
+def test_the_inbox_assigns_to_a_colleague(case: Case, staff_client: Any) -> None:
+    client = staff_client()
+    colleague = staff_client(role="section_head")
+    html = client.get("/staff/cases/").content.decode()
+    assert "ほかの職員に割り当てる" in html
+    assert f'<option value="{colleague.staff.user_id}"' in html
+    response = client.post(
+        f"/staff/cases/{case.pk}/assign/",
+        {"assignee": str(colleague.staff.user_id), "next": "/staff/cases/?page=1"},
+    )
+    assert response["Location"] == "/staff/cases/?page=1"
+    case.refresh_from_db()
+    assert case.assignee_id == colleague.staff.user_id

@@ -110,7 +110,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
                 ("submitted", _("受付が古い順")),
                 ("-submitted", _("受付が新しい順")),
             ],
-            "colleagues": case_assignable_staff(department=staff.department),
+            "colleagues": list(case_assignable_staff(department=staff.department)),
             "department": department_get(code=staff.department),
             "can_act": staff.role in CASE_ACTION_ROLES,
             "query_prefix": urlencode(query) + ("&" if query else ""),
