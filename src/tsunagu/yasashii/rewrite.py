@@ -1071,6 +1071,9 @@ class RuleRewriter:
             pos = start + len(sentence)
         parts.append(text[pos:])
         out = "".join(parts)
+        if len(done) == 1 and done[0].source == text.strip():
+            # One sentence: its facts are the text's, and _apply_rules checked its output.
+            return RewriteResult(out, tuple(done), done[0].facts, (), self.name)
         # Patterns over the whole text (a URL's ? ends a "sentence"); nouns per sentence.
         nouns = dict.fromkeys(f for r in done for f in r.facts if f.kind == "proper_noun")
         all_facts = (*_pattern_facts(text, today.year), *nouns)
