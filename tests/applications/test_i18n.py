@@ -20,7 +20,14 @@ from tsunagu.applications.models import Application, Draft, Status
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "tsunagu"
 # Every app with user-facing text keeps an English and an easy-Japanese catalog.
-APPS = ("applications", "accounts", "core", "portal", "casework/approvals")
+APPS = (
+    "applications",
+    "accounts",
+    "core",
+    "portal",
+    "casework/approvals",
+    "casework/notices",
+)
 CATALOGS = sorted(
     path for app in APPS for path in (SRC / app / "locale").glob("*/LC_MESSAGES/django.po")
 )
