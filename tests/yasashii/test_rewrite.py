@@ -639,7 +639,9 @@ def test_official_terms_inside_a_compound_stay_bare() -> None:
 
 
 def test_honorific_no_ue() -> None:
-    assert honorifics("通帳をお持ちのうえ、窓口へ") == "通帳を持って、窓口へ"
+    assert honorifics("通帳をお持ちのうえ、窓口へ") == "通帳を持ってきて、窓口へ"
+    assert honorifics("収集いたしかねます。") == "収集できません。"
+    assert honorifics("受付をお済ませください。") == "受付をすませてください。"
 
 
 def test_a_purpose_is_not_split_as_a_reason() -> None:
@@ -718,3 +720,11 @@ def test_schedule_stated_plainly() -> None:
 )
 def test_potential(text: str, expected: str) -> None:
     assert potential(text) == expected
+
+
+def test_a_request_after_a_te_clause_stays_a_request() -> None:
+    text = "手数料を払って、お引き取りください。"
+    assert (
+        split_long(honorifics(text), limit=0)
+        == "手数料を払ってください。それから、引き取ってください。"
+    )

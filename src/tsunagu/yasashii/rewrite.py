@@ -818,7 +818,7 @@ _MAY_SPLIT = re.compile("(?<![はにをもへや])(?<=[ぁ-ゖ])、")
 
 def _ends_in_request(rest: str) -> bool:
     """Whether the first sentence of ``rest`` is a request (〜てください)."""
-    return re.match(r"[^。]*[てで]ください(?:。|$)", rest) is not None
+    return re.match(r"[^。]*ください(?:。|$)", rest) is not None
 
 
 def split_long(sentence: str, *, limit: int = SPLIT_OVER) -> str:
