@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext
@@ -45,6 +46,15 @@ def test_staff_pages_are_accessible(
     live_server: Any,
     new_case: Callable[..., Case],
 ) -> None:
+    try:
+        _walk(browser, live_server, new_case)
+    finally:
+        # The ORM calls made while Playwright runs use a connection of their own (its
+        # greenlet): close it, or PostgreSQL cannot drop the test database afterwards.
+        connections.close_all()
+
+
+def _walk(chromium: Browser, live_server: Any, new_case: Callable[..., Case]) -> None:
     case = new_case(
         answers={
             "name": {"sei": "常陸", "mei": "花子"},
@@ -55,7 +65,7 @@ def test_staff_pages_are_accessible(
     Case.objects.filter(pk=case.pk).update(due_date=timezone.localdate() - dt.timedelta(days=2))
     new_case()  # a second row, due later
     audit = Audit()
-    page = _logged_in(browser, live_server.url, staff_make("a11y-clerk")).new_page()
+    page = _logged_in(chromium, live_server.url, staff_make("a11y-clerk")).new_page()
 
     page.goto("/staff/")
     audit.check(page, "staff home")
@@ -79,7 +89,7 @@ def test_staff_pages_are_accessible(
     assert page.locator("#my-number").inner_text() == "1234 5678 9018"
     audit.check(page, "my number shown")
 
-    auditor = _logged_in(browser, live_server.url, staff_make("a11y-auditor", role="auditor"))
+    auditor = _logged_in(chromium, live_server.url, staff_make("a11y-auditor", role="auditor"))
     audit_page = auditor.new_page()
     audit_page.goto("/staff/audit/")
     audit.check(audit_page, "audit log")
