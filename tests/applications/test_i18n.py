@@ -27,6 +27,7 @@ APPS = (
     "portal",
     "casework/approvals",
     "casework/notices",
+    "casework/exports",
 )
 CATALOGS = sorted(
     path for app in APPS for path in (SRC / app / "locale").glob("*/LC_MESSAGES/django.po")
