@@ -11,15 +11,20 @@ import uuid
 
 from django.http import Http404
 
-from tsunagu.applications.models import Attachment
+from tsunagu.applications.models import Attachment, CorrectionFile
 
 
 class AttachmentIntegrityError(Exception):
     """A stored file no longer matches the SHA-256 recorded when it was uploaded."""
 
 
-def attachment_content_for_export(*, application_id: uuid.UUID | str, attachment_id: str) -> bytes:
+def attachment_content_for_export(
+    *, application_id: uuid.UUID | str, attachment_id: str, source: str = "attachment"
+) -> bytes:
     """The bytes of one file of a submitted application, checked against its SHA-256.
+
+    ``source`` is ``attachment`` for a file of the submission, ``correction`` for one the
+    resident attached while answering a correction (補正; see ``case_current_attachments``).
 
     Raises ``Http404`` when the file is not one of that application's, and
     ``AttachmentIntegrityError`` when its content changed since the upload.
@@ -28,12 +33,19 @@ def attachment_content_for_export(*, application_id: uuid.UUID | str, attachment
     ...                               attachment_id=att["id"])  # doctest: +SKIP
     b'%PDF-1.4...'
     """
+    att: Attachment | CorrectionFile
     try:
-        att = Attachment.objects.get(
-            pk=uuid.UUID(str(attachment_id)),
-            draft__application__pk=uuid.UUID(str(application_id)),
-        )
-    except (Attachment.DoesNotExist, ValueError, TypeError) as exc:
+        if source == "correction":
+            att = CorrectionFile.objects.get(
+                pk=uuid.UUID(str(attachment_id)),
+                correction__application__pk=uuid.UUID(str(application_id)),
+            )
+        else:
+            att = Attachment.objects.get(
+                pk=uuid.UUID(str(attachment_id)),
+                draft__application__pk=uuid.UUID(str(application_id)),
+            )
+    except (Attachment.DoesNotExist, CorrectionFile.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     with att.file.open("rb") as fh:
         data: bytes = fh.read()

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from tsunagu.casework.corrections.selectors import case_current_answers, case_current_attachments
 from tsunagu.casework.decisions import DAMAGE_LEVELS, DecisionSummary
 from tsunagu.procedures.schema import FieldDef, Procedure
 
@@ -68,6 +69,8 @@ class FileRef:
     path: str  # inside the ZIP
     name: str  # the resident's file name
     sha256: str
+    # "attachment" (submitted with the application) or "correction" (sent with a 補正).
+    source: str = "attachment"
 
 
 @dataclass
@@ -216,8 +219,8 @@ def case_row(
     when the target does not receive them (their columns are then absent, not blank).
     """
     walker = _Answers(reveal)
-    submitted = case.submitted or {}
-    answer_cells, nested = walker.walk(proc, submitted.get("answers") or {})
+    # The case as it stands: after the latest received correction (補正), else as submitted.
+    answer_cells, nested = walker.walk(proc, case_current_answers(case=case))
     damage = summary.damage_level or ""
     cells: dict[str, str] = {
         "receipt_number": case.receipt_number,
@@ -236,7 +239,7 @@ def case_row(
     files: list[FileRef] = []
     counters: dict[str, int] = {}
     attachments_json: list[dict[str, Any]] = []
-    for att in submitted.get("attachments") or []:
+    for att in case_current_attachments(case=case):
         slot = str(att.get("slot", ""))
         n = counters[slot] = counters.get(slot, 0) + 1
         ref = FileRef(
@@ -245,6 +248,7 @@ def case_row(
             path=zip_path(case.receipt_number, slot, n, str(att.get("name", ""))),
             name=str(att.get("name", "")),
             sha256=str(att.get("sha256", "")),
+            source=str(att.get("source", "attachment")),
         )
         files.append(ref)
         cells[f"attachment.{slot}.{n}.name"] = ref.name

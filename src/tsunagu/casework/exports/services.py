@@ -164,7 +164,9 @@ def _file_bytes(doc: layout.Document, *, fmt: str, encoding: str, header: dict[s
         for ref in row.files:
             try:
                 data = attachment_content_for_export(
-                    application_id=ref.application_id, attachment_id=ref.attachment_id
+                    application_id=ref.application_id,
+                    attachment_id=ref.attachment_id,
+                    source=ref.source,
                 )
             except (Http404, AttachmentIntegrityError, OSError) as exc:
                 raise ExportRefused(

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from tsunagu.casework.corrections.selectors import case_current_answers
 from tsunagu.casework.decisions import DecisionSummary, damage_level_label
 from tsunagu.casework.models import Case
 from tsunagu.casework.notices.render import xml_safe
@@ -151,7 +152,8 @@ def notice_content(
 ) -> NoticeContent:
     """Everything a notice of ``case`` prints (no database write)."""
     proc = procedure_version_get(code=case.procedure_code, version=case.procedure_version)
-    answers: dict[str, Any] = dict(case.submitted.get("answers") or {})
+    # The case as it stands: after the latest received correction (補正), else as submitted.
+    answers: dict[str, Any] = case_current_answers(case=case)
     city = settings.TSUNAGU_CITY
     dept = department_get(code=case.department)
     kind = notice_kind(procedure_code=case.procedure_code, approved=summary.approved)
