@@ -37,6 +37,7 @@ from tsunagu.yasashii.rewrite import (
     potential,
     rewrite,
     split_long,
+    time_notes,
     times,
     verb_forms,
 )
@@ -728,3 +729,22 @@ def test_a_request_after_a_te_clause_stays_a_request() -> None:
         split_long(honorifics(text), limit=0)
         == "手数料を払ってください。それから、引き取ってください。"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("集団健診の予約は、11月1日午前9時から電話で受け付けます。",
+         "集団健診の予約は、電話で受け付けます。11月1日午前9時からです。"),
+        ("燃えるごみは、月曜日と木曜日の朝8時までに指定の集積所へ出してください。",
+         "燃えるごみは、指定の集積所へ出してください。月曜日と木曜日の朝8時までです。"),
+        # A bare verb would be left: the span stays.
+        ("保育所の入所申込みは、11月4日から11月28日まで受け付けます。",
+         "保育所の入所申込みは、11月4日から11月28日まで受け付けます。"),
+        ("短い文は、9時からです。", "短い文は、9時からです。"),
+        ("11月24日（火曜日）午後3時、市内全域に避難指示を出しました。",
+         "11月24日（火曜日）午後3時、市内全域に避難指示を出しました。"),
+    ],
+)  # fmt: skip
+def test_time_notes(text: str, expected: str) -> None:
+    assert time_notes(text) == expected

@@ -69,6 +69,8 @@ SPLIT_OVER = 30
 # in sentences of their own (the quality target counts sentences over 40 characters).
 LONG_SENTENCE = 40
 MIN_CLAUSE = 6
+# A time span moves into a sentence of its own in a sentence longer than this.
+TIME_NOTE_OVER = 24
 
 _FULL_WIDTH = str.maketrans(
     {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if chr(c) not in "（）！？、。："}
@@ -720,6 +722,41 @@ def potential(sentence: str) -> str:
     return _KOTO_GA_DEKIRU.sub(repl, sentence)
 
 
+_WHEN = (
+    r"(?:(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:（[月火水木金土日]曜日）)?)?"
+    r"(?:(?:午前|午後|朝|夜)?\d{1,2}時(?:\d{1,2}分|半)?|\d{1,2}:\d{2})?"
+)
+_DAYS = (
+    r"(?:(?:平日|毎週|毎月第?\d|第\d)?(?:[月火水木金土日]曜日|平日)(?:と[月火水木金土日]曜日)?の)?"
+)
+_TIME_NOTE = re.compile(
+    f"(?<=[、は])({_DAYS}(?=[0-9午朝夜])(?:{_WHEN})(?:から(?=[0-9午朝夜])(?:{_WHEN})まで|から|まで))"
+    "に?(?=[^0-9、。])"
+)
+
+
+_REST_HAS_OBJECT = re.compile("[でへにを]")
+
+
+def time_notes(sentence: str) -> str:
+    """A long sentence's time span (〜から〜まで) moves into a sentence of its own, so that
+    the reader finds the time at once: ``予約は、11月1日午前9時から電話で受け付けます。``
+    → ``予約は、電話で受け付けます。11月1日午前9時からです。``
+
+    Only for a sentence over ``TIME_NOTE_OVER`` characters that ends in ます or ください.
+
+    >>> time_notes("窓口は、12月1日から12月5日まで市役所1階で受け付けます。")
+    '窓口は、市役所1階で受け付けます。12月1日から12月5日までです。'
+    """
+    if len(sentence) <= TIME_NOTE_OVER or not sentence.endswith(("ます。", "ください。")):
+        return sentence
+    m = _TIME_NOTE.search(sentence)
+    # The rest must still say where or what (電話で受け付けます), not a bare verb.
+    if m is None or len(m.group(1)) < 4 or not _REST_HAS_OBJECT.search(sentence, m.end()):
+        return sentence
+    return f"{sentence[: m.start()]}{sentence[m.end() :]}{m.group(1)}です。"
+
+
 _PHONE_NOTE = re.compile(
     r"[（(](?:電話|TEL|Tel|tel|℡)[:：]?\s*((?:0\d{1,4}-\d{1,4}-\d{3,4})|(?:0\d{9,10}))[）)]"
 )
@@ -879,13 +916,22 @@ RULES: tuple[tuple[str, Callable[[str, _Context], str]], ...] = (
         lambda s, c: official_terms(s, explained=c.explained, separate=c.short),
     ),
     ("potential", lambda s, c: potential(s)),
+    ("time_notes", lambda s, c: time_notes(s)),
     ("phone_notes", lambda s, c: phone_notes(s)),
     ("split", lambda s, c: split_long(s, limit=0 if c.short else SPLIT_OVER)),
 )
 """The rules in the order they run; each sees the previous one's accepted output."""
 
 UNDOABLE = frozenset(
-    {"official_terms", "numerals", "okonau", "paraphrase", "phone_notes", "potential"}
+    {
+        "official_terms",
+        "numerals",
+        "okonau",
+        "paraphrase",
+        "phone_notes",
+        "potential",
+        "time_notes",
+    }
 )
 """Rules the readability guard may undo (see ``_rewrite_sentence``)."""
 
