@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -317,3 +318,43 @@ def test_the_inbox_assigns_to_a_colleague(case: Case, staff_client: Any) -> None
     assert response["Location"] == "/staff/cases/?page=1"
     case.refresh_from_db()
     assert case.assignee_id == colleague.staff.user_id
+
+
+def test_case_page_shows_the_answers_as_corrected(case: Case, staff_client: Any) -> None:
+    from tsunagu.casework.corrections.models import CaseCorrection
+
+    client = staff_client()
+    before = client.get(f"/staff/cases/{case.pk}/").content.decode()
+    assert "厚生年金" in before and "補正後の内容を表示しています" not in before
+    after = {**case.submitted["answers"], "pension": "kokumin"}
+    CaseCorrection.objects.create(
+        case=case,
+        number=1,
+        correction_id=uuid.uuid4(),
+        requested_by=client.staff.user,
+        requested_at=timezone.now(),
+        fields=["pension"],
+        message="年金の種類をご確認ください。",
+        received_at=timezone.now(),
+        answer={"answers_before": case.submitted["answers"], "answers_after": after},
+    )
+    html = client.get(f"/staff/cases/{case.pk}/").content.decode()
+    assert "補正後の内容を表示しています" in html
+    assert "国民年金" in html
+    case.refresh_from_db()
+    assert case.submitted["answers"]["pension"] == "kousei"  # the submission is unchanged
+
+
+def test_a_failing_part_does_not_hide_the_case(case: Case, staff_client: Any) -> None:
+    from tsunagu.casework.panels import _PANELS, CasePanel, panel_register
+
+    panel_register(
+        CasePanel(key="broken", order=1, template="no/such/template.html", context=lambda *a: {})
+    )
+    try:
+        response = staff_client().get(f"/staff/cases/{case.pk}/")
+    finally:
+        _PANELS.pop("broken")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "この欄（broken）を表示できませんでした" in html and "申請内容" in html

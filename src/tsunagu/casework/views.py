@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
+import structlog
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -29,6 +30,7 @@ from tsunagu.accounts.staff_models import StaffProfile
 from tsunagu.accounts.staff_views import staff_required
 from tsunagu.applications import engine
 from tsunagu.casework import services
+from tsunagu.casework.corrections.selectors import case_current_answers
 from tsunagu.casework.models import OPEN_CASE_STATUSES, Case, CaseStatus
 from tsunagu.casework.panels import panels_for
 from tsunagu.casework.selectors import (
@@ -58,6 +60,8 @@ from tsunagu.procedures.selectors import (
 
 NOTE_MAX = 4000
 REASON_MAX = 1000
+
+log = structlog.get_logger(__name__)
 
 
 def _staff(request: HttpRequest) -> StaffProfile:
@@ -184,6 +188,21 @@ def _signature_view(raw: Any) -> dict[str, Any] | None:
     }
 
 
+def _panels(request: HttpRequest, case: Case, staff: StaffProfile) -> list[SafeString]:
+    """The parts' sections of the case page. A part whose section fails is replaced by a
+    notice (and logged): one broken part must not hide the case from the clerk."""
+    shown: list[SafeString] = []
+    for panel, context in panels_for(request=request, case=case, staff=staff):
+        try:
+            html = render_to_string(panel.template, context, request)
+        except Exception:
+            log.exception("case.panel_failed", panel=panel.key, case=str(case.pk))
+            html = render_to_string("casework/panel_failed.html", {"key": panel.key}, request)
+        # Each part renders its own template; the markup is the part's (autoescaped there).
+        shown.append(mark_safe(html))  # noqa: S308
+    return shown
+
+
 def _case_page(
     request: HttpRequest,
     case: Case,
@@ -196,15 +215,12 @@ def _case_page(
     staff = _staff(request)
     services.case_view_record(case=case, staff=staff, request=request)
     lang = translation.get_language() or "ja"
-    panels: list[SafeString] = [
-        # Each part renders its own template; the markup is the part's (autoescaped there).
-        mark_safe(render_to_string(panel.template, context, request))  # noqa: S308
-        for panel, context in panels_for(request=request, case=case, staff=staff)
-    ]
+    panels = _panels(request, case, staff)
     is_open = case.status in OPEN_CASE_STATUSES
     can_act = staff.role in CASE_ACTION_ROLES
     today = timezone.localdate()
     proc = _pinned(case)
+    current_answers = case_current_answers(case=case)
     attachments = [a for a in case.submitted.get("attachments") or [] if isinstance(a, dict)]
     return render(
         request,
@@ -214,9 +230,10 @@ def _case_page(
             "status_label": CaseStatus(case.status).label,
             "procedure": proc,
             # Labels come from the pinned version: without it the answers cannot be read.
-            "sections": engine.summarise(proc, case.submitted.get("answers") or {}, lang)
-            if proc
-            else [],
+            # The answers as they stand: after the latest received correction (補正), else
+            # as submitted (the submission itself stays in ``case.submitted``, unchanged).
+            "sections": engine.summarise(proc, current_answers, lang) if proc else [],
+            "corrected": current_answers != (case.submitted.get("answers") or {}),
             "attachments": attachments,
             "later_attachments": case.submitted.get("later_attachments") or [],
             "history": case_history(case=case),
