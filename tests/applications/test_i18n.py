@@ -28,6 +28,7 @@ APPS = (
     "casework/approvals",
     "casework/notices",
     "casework/exports",
+    "casework/counter",
 )
 CATALOGS = sorted(
     path for app in APPS for path in (SRC / app / "locale").glob("*/LC_MESSAGES/django.po")
