@@ -730,7 +730,7 @@ _DAYS = (
     r"(?:(?:平日|毎週|毎月第?\d|第\d)?(?:[月火水木金土日]曜日|平日)(?:と[月火水木金土日]曜日)?の)?"
 )
 _TIME_NOTE = re.compile(
-    f"(?<=[、は])({_DAYS}(?=[0-9午朝夜])(?:{_WHEN})(?:から(?=[0-9午朝夜])(?:{_WHEN})まで|から|まで))"
+    f"(?<=[、はで])({_DAYS}(?=[0-9午朝夜])(?:{_WHEN})(?:から(?=[0-9午朝夜])(?:{_WHEN})まで|から|まで))"
     "に?(?=[^0-9、。])"
 )
 
@@ -752,7 +752,13 @@ def time_notes(sentence: str) -> str:
         return sentence
     m = _TIME_NOTE.search(sentence)
     # The rest must still say where or what (電話で受け付けます), not a bare verb.
-    if m is None or len(m.group(1)) < 4 or not _REST_HAS_OBJECT.search(sentence, m.end()):
+    if m is None or len(m.group(1)) < 4:
+        return sentence
+    clause_start = sentence.rfind("、", 0, m.start()) + 1
+    if not (
+        _REST_HAS_OBJECT.search(sentence, m.end())
+        or _REST_HAS_OBJECT.search(sentence, clause_start, m.start())
+    ):
         return sentence
     return f"{sentence[: m.start()]}{sentence[m.end() :]}{m.group(1)}です。"
 
