@@ -59,6 +59,9 @@ DEBUG = _env_bool("TSUNAGU_DEBUG")
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("TSUNAGU_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 ]
+# The residents' site as mail links name it (mail has no request to take a host from),
+# e.g. https://shinsei.city.example.jp; empty: the first allowed host (make run: :8000).
+TSUNAGU_PUBLIC_URL = os.environ.get("TSUNAGU_PUBLIC_URL", "").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("TSUNAGU_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
