@@ -269,3 +269,42 @@ def staff_log_in(page: Page, username: str, password: str) -> str:
     page.locator("#code").fill(totp(secret_key(secret), time.time()))
     press(page, "設定してログイン")
     return secret
+
+
+def attach_and_put_off(page: Page, uploads: tuple[str, ...] = ()) -> None:
+    """On the attachments page, attach a photo to each slot of ``uploads`` and send every
+    document that may come later ("later") later."""
+    for slot in uploads:
+        page.locator(f"#file-{slot}").set_input_files(jpeg_file(f"{slot}.jpg"))
+        submit(page, page.locator(f'button[value="upload:{slot}"]'))
+        assert f"{slot}.jpg" in page.locator(f"#slot-{slot}").inner_text()
+    for later in page.locator('input[name="later"]').all():
+        later.check()
+
+
+def apply_and_sign(
+    page: Page, proc: Procedure, *, uploads: tuple[str, ...] = (), pin: str = "ABC1234"
+) -> str:
+    """常陸 花子 applies for ``proc`` through the pages: demo login with the card, every
+    step filled with valid values, photos for ``uploads``, the declaration and the card's
+    signature. Returns the receipt number shown on the done page."""
+    log_in(page, f"/procedures/{proc.code}/start/")
+    press(page, "申請を始める")
+    for _ in range(20):
+        path = path_of(page)
+        if path.endswith("/check/"):
+            break
+        if path.endswith("/attachments/"):
+            attach_and_put_off(page, uploads)
+        else:
+            fill_step(page, proc)
+        press(page, "次へ進む")
+    else:
+        raise AssertionError(f"the form does not end: {page.url}")
+    page.locator("#declaration-input").check()
+    press(page, "申請する")
+    if path_of(page).endswith("/sign/"):
+        page.get_by_label("署名用電子証明書の暗証番号").fill(pin)
+        press(page, "署名して申請する")
+    assert path_of(page).endswith("/done/"), page.url
+    return page.locator(".receipt-number").inner_text().strip()
