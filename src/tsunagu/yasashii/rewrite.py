@@ -4,20 +4,24 @@
 日本語ガイドライン and of 弘前大学 (japan.md §5): Arabic numerals, plain dates with the
 weekday, 午前・午後 times, honorifics turned plain-polite, 〜を行う → 〜する, a
 paraphrase dictionary, double negatives made positive, official terms kept with a short
-explanation, and long sentences split at clause boundaries with です・ます endings. Every
+explanation, 〜ことができます in the potential form, a long sentence's time span and a
+bracketed telephone number each in a sentence of their own, and long sentences split at
+clause boundaries (〜ので、〜ため、〜と、〜て、) with です・ます endings. Every
 rule is language data (``data/rewrite.yaml``, ``data/honorifics.yaml``) driven by a small
 named function.
 
 Meaning is never lost: ``facts(text)`` extracts numbers, dates, times, amounts, telephone
-numbers, postal codes, URLs and proper nouns. After each rule the facts of the source
+numbers, postal codes, URLs and proper nouns. After the rules the facts of the source
 sentence must still be in the result (compared in a normal form: half-width digits,
-Arabic numerals, 西暦); if a rule would drop one, its change is undone for that sentence
-and the fallback is recorded.
+Arabic numerals, 西暦); if one is missing, the rules run again one by one, each checked,
+and the change of a rule that would drop a fact is undone for that sentence and recorded
+as a fallback.
 
 A readability guard follows: if jReadability (``analyze``) scores the result harder than
 the source, the sentence is split at every clause and term explanations move into
 sentences of their own; if it is still harder, the rules in ``UNDOABLE`` (paraphrases,
-explanations, numerals, 〜を行う, telephone notes) are undone one by one.
+explanations, numerals, 〜を行う, the potential form, time and telephone notes) are
+undone one by one.
 ``GUIDELINE_RULES`` (plain polite forms, positive statements, plain dates and times) stay
 although the regression, which penalises verbs and 漢語, can score them a few tenths
 harder; only when the sentence (of at least ``GUARD_MIN_WORDS`` words) would fall into a
