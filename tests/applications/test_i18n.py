@@ -29,6 +29,7 @@ APPS = (
     "casework/notices",
     "casework/exports",
     "casework/counter",
+    "casework/corrections",
 )
 CATALOGS = sorted(
     path for app in APPS for path in (SRC / app / "locale").glob("*/LC_MESSAGES/django.po")
