@@ -30,6 +30,7 @@ APPS = (
     "casework/exports",
     "casework/counter",
     "casework/corrections",
+    "casework",
 )
 CATALOGS = sorted(
     path for app in APPS for path in (SRC / app / "locale").glob("*/LC_MESSAGES/django.po")
