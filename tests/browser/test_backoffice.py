@@ -36,6 +36,7 @@ from tsunagu.applications.models import Application, ApplicationDocument
 from tsunagu.audit.models import AuditEvent
 from tsunagu.audit.verify import audit_verify
 from tsunagu.casework.approvals.selectors import decision_summary
+from tsunagu.casework.decisions import DAMAGE_LEVELS
 from tsunagu.casework.handoff import handoff_take_pending
 from tsunagu.casework.models import Case, CaseStatus
 from tsunagu.casework.notices.signing import notice_verify
@@ -295,7 +296,9 @@ def _jidou_teate(browser: Browser, base_url: str) -> None:
     _issue_notice(clerk, audit, case)
     pdf = _download(resident, app, "決定通知書")
     text = _verified(pdf)
-    assert receipt in text
+    assert "決定通知書" in text and receipt in text and "常陸　花子　様" in text, text
+    assert "児童手当 月額\n15,000円" in text, text
+    assert "所得の確認も済んでいるため。" in text, text  # the second draft, not the returned one
     assert ApplicationDocument.objects.get(application=app).first_downloaded_at is not None
     assert AuditEvent.objects.filter(action="approval.return").count() == 1
     assert audit_verify().ok
@@ -303,4 +306,69 @@ def _jidou_teate(browser: Browser, base_url: str) -> None:
     for context in (resident.context, clerk.context, chief.context, head.context):
         context.close()
     assert len(audit.pages) >= 20, audit.pages
+    assert not audit.problems, audit.report()
+
+
+# ---------------------------------------------------------------- 罹災証明書
+
+
+def test_risai_shomeisho_with_a_consultation_to_a_verified_certificate(
+    browser: Browser, live_server: Any
+) -> None:
+    try:
+        _risai_shomeisho(browser, live_server.url)
+    finally:
+        connections.close_all()  # as above
+
+
+def _risai_shomeisho(browser: Browser, base_url: str) -> None:
+    audit = Audit()
+    proc = catalog().procedures["risai-shomeisho"]
+    department = proc.department
+    consulted = [s.consult for s in proc.approval_route if s.consult]
+    assert consulted == [["kikikanri"]], consulted
+
+    resident = _resident(browser, base_url)
+    receipt = apply_and_sign(resident, proc, uploads=("photos",))
+    app = Application.objects.get(receipt_number=receipt)
+    (case,) = handoff_take_pending()
+    assert case.department == department
+
+    # The clerk of the procedure's department reviews and drafts with a damage level.
+    clerk = _staff(browser, base_url, audit, "z-kato", department=department)
+    _find_in_inbox(clerk, audit, receipt)
+    press(clerk.page, "審査を開始する")
+    assert _status(clerk.page) == "審査中"
+    audit.check(clerk.page, "clerk: case in review")
+    _draft_and_send(
+        clerk, audit, reason="現地調査の結果、損害割合が20%以上40%未満のため。", damage="半壊"
+    )
+
+    # 合議: 生活安全課's 係長 agrees; the department's 係長 approves (in parallel).
+    kiki = _staff(browser, base_url, audit, "kiki-ito", department="kikikanri", role="chief")
+    _open_from_approvals(kiki, audit, receipt)
+    assert "合議が届いています" in kiki.page.get_by_role("region", name="決裁").inner_text()
+    _act(kiki, audit, receipt, "合議に同意する", "被害認定の結果に同意します。")
+    assert path_of(kiki.page) == "/staff/approvals/"  # the case is no longer theirs to see
+    chief = _staff(browser, base_url, audit, "z-yamada", department=department, role="chief")
+    _act(chief, audit, receipt, "承認する")
+    head = _staff(
+        browser, base_url, audit, "z-kobayashi", department=department, role="section_head"
+    )
+    _act(head, audit, receipt, "承認する")
+    summary = decision_summary(case=Case.objects.get(pk=case.pk))
+    assert summary is not None and summary.approved and summary.damage_level == "hankai"
+
+    # The certificate is issued, downloaded by the resident, verified, and says 半壊.
+    _issue_notice(clerk, audit, case)
+    text = _verified(_download(resident, app, "罹災証明書"))
+    assert "罹災証明書" in text and receipt in text and "常陸　花子" in text, text
+    # Every level is listed; only the decided one is marked.
+    assert re.search(r"■\s*半壊（該当）", text), text
+    assert text.count("■") == 1 and text.count("□") == len(DAMAGE_LEVELS) - 1, text
+    assert AuditEvent.objects.filter(action="approval.consult_agree").count() == 1
+    assert audit_verify().ok
+
+    for context in (resident.context, clerk.context, kiki.context, chief.context, head.context):
+        context.close()
     assert not audit.problems, audit.report()
