@@ -31,6 +31,7 @@ APPS = (
     "casework/counter",
     "casework/corrections",
     "casework",
+    "audit",
 )
 CATALOGS = sorted(
     path for app in APPS for path in (SRC / app / "locale").glob("*/LC_MESSAGES/django.po")

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from tsunagu.accounts.staff_models import StaffRole
@@ -25,15 +26,18 @@ from tsunagu.audit.selectors import AUDIT_PAGE_SIZE, audit_events_search
 from tsunagu.audit.services import audit_record
 from tsunagu.audit.verify import audit_verify
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Actions an auditor most often looks for, offered in the filter (free text also works).
-COMMON_ACTIONS: tuple[tuple[str, str], ...] = (
-    ("case.view", "案件の閲覧"),
-    ("case.my_number_reveal", "個人番号の表示"),
-    ("case.attachment_download", "添付書類のダウンロード"),
-    ("case.", "案件の操作すべて"),
-    ("staff.", "職員アカウントの操作"),
-    ("auth.", "ログイン"),
-    ("application.", "申請"),
+COMMON_ACTIONS: tuple[tuple[str, StrOrPromise], ...] = (
+    ("case.view", gettext_lazy("案件の閲覧")),
+    ("case.my_number_reveal", gettext_lazy("個人番号の表示")),
+    ("case.attachment_download", gettext_lazy("添付書類のダウンロード")),
+    ("case.", gettext_lazy("案件の操作すべて")),
+    ("staff.", gettext_lazy("職員アカウントの操作")),
+    ("auth.", gettext_lazy("ログイン")),
+    ("application.", gettext_lazy("申請")),
 )
 
 
