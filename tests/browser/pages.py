@@ -301,7 +301,7 @@ def apply_and_sign(
         press(page, "次へ進む")
     else:
         raise AssertionError(f"the form does not end: {page.url}")
-    page.locator("#declaration-input").check()
+    page.get_by_label("上記の内容に誤りがないことを確認しました。").check()
     press(page, "申請する")
     if path_of(page).endswith("/sign/"):
         page.get_by_label("署名用電子証明書の暗証番号").fill(pin)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page
 from pypdf import PdfReader
@@ -301,6 +302,10 @@ def _jidou_teate(browser: Browser, base_url: str) -> None:
     assert "所得の確認も済んでいるため。" in text, text  # the second draft, not the returned one
     assert ApplicationDocument.objects.get(application=app).first_downloaded_at is not None
     assert AuditEvent.objects.filter(action="approval.return").count() == 1
+    # The resident was told by mail of the request and of the notice (never its content).
+    subjects = [m.subject for m in mail.outbox if m.to == [app.resident.email]]
+    assert any("補正" in s for s in subjects), subjects
+    assert any("書類が届きました" in s and receipt in s for s in subjects), subjects
     assert audit_verify().ok
 
     for context in (resident.context, clerk.context, chief.context, head.context):
