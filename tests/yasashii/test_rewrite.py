@@ -35,6 +35,7 @@ from tsunagu.yasashii.rewrite import (
     paraphrase,
     phone_notes,
     potential,
+    reason_notes,
     rewrite,
     split_long,
     time_notes,
@@ -657,6 +658,13 @@ def test_a_purpose_is_not_split_as_a_reason() -> None:
         ("結果をお知らせします。", "結果を知らせます。"),
         ("よろしくお願いします。", "よろしくお願いします。"),
         ("避難される方は", "避難する人は"),
+        ("急傾斜地にお住まいの方は", "急傾斜地に住んでいる方は"),
+        ("口座振替をご希望の方は", "口座振替を希望する人は"),
+        ("献血にご協力いただける方は", "献血に協力できる人は"),
+        ("ご相談をお受けしております。", "相談を受けています。"),
+        ("お電話でご相談ください。", "電話で相談してください。"),
+        ("ご意見は、", "意見は、"),
+        ("ご都合", "ご都合"),  # not an everyday noun of the list
     ],
 )
 def test_humble_and_respectful_verbs(text: str, expected: str) -> None:
@@ -756,3 +764,22 @@ def test_a_request_after_a_te_clause_stays_a_request() -> None:
 )  # fmt: skip
 def test_time_notes(text: str, expected: str) -> None:
     assert time_notes(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("食中毒を防ぐため、調理の前には必ず手を洗ってください。",
+         "調理の前には必ず手を洗ってください。食中毒を防ぐためです。"),
+        ("リチウムイオン電池は、発火のおそれがあるため、燃えないごみに混ぜないでください。",
+         "リチウムイオン電池は、燃えないごみに混ぜないでください。発火のおそれがあるためです。"),
+        ("台風が近づいているため、明日は休校とします。",
+         "明日は休校とします。台風が近づいているためです。"),
+        ("そのため、明日は休校とします。", "そのため、明日は休校とします。"),  # a connective
+        ("雨のため、休みます。", "雨のため、休みます。"),  # too little left to stand alone
+        ("外国人のための相談を行います。", "外国人のための相談を行います。"),  # not a reason
+        ("防ぐため、手を洗って", "防ぐため、手を洗って"),  # not a whole sentence
+    ],
+)  # fmt: skip
+def test_reason_notes(text: str, expected: str) -> None:
+    assert reason_notes(text) == expected

@@ -767,6 +767,34 @@ def time_notes(sentence: str) -> str:
     return f"{sentence[: m.start()]}{sentence[m.end() :]}{m.group(1)}です。"
 
 
+_REASON = re.compile("ため(?:に)?、")
+_REASON_END = ("ください。", "ます。", "です。", "ません。")
+
+
+def reason_notes(sentence: str) -> str:
+    """A purpose or reason (〜ため、) moves after the main clause, in a sentence of its
+    own ending in ためです: the request or the news comes first, one idea per sentence.
+
+    >>> reason_notes("食中毒を防ぐため、調理の前には手を洗ってください。")
+    '調理の前には手を洗ってください。食中毒を防ぐためです。'
+    """
+    if not sentence.endswith(_REASON_END) or "ため" not in sentence:
+        return sentence
+    m = _REASON.search(sentence)
+    if m is None:
+        return sentence
+    clause_start = sentence.rfind("、", 0, m.start()) + 1
+    reason = sentence[clause_start : m.start()]
+    rest = sentence[:clause_start] + sentence[m.end() :]
+    # そのため、 is a connective, not a reason of this sentence; a bare noun (台風のため
+    # is said 台風で by the paraphrases) needs its own words to stand alone.
+    if len(reason) < 4 or reason.startswith(("その", "この", "あの")) or len(rest) < MIN_CLAUSE:
+        return sentence
+    if "。" in rest[:-1]:
+        return sentence  # the reason belongs to the first of two sentences
+    return f"{rest}{reason}ためです。"
+
+
 _PHONE_NOTE = re.compile(
     r"[（(](?:電話|TEL|Tel|tel|℡)[:：]?\s*((?:0\d{1,4}-\d{1,4}-\d{3,4})|(?:0\d{9,10}))[）)]"
 )
@@ -928,6 +956,7 @@ RULES: tuple[tuple[str, Callable[[str, _Context], str]], ...] = (
     ("potential", lambda s, c: potential(s)),
     ("time_notes", lambda s, c: time_notes(s)),
     ("phone_notes", lambda s, c: phone_notes(s)),
+    ("reason_notes", lambda s, c: reason_notes(s)),
     ("split", lambda s, c: split_long(s, limit=0 if c.short else SPLIT_OVER)),
 )
 """The rules in the order they run; each sees the previous one's accepted output."""
@@ -940,6 +969,7 @@ UNDOABLE = frozenset(
         "paraphrase",
         "phone_notes",
         "potential",
+        "reason_notes",
         "time_notes",
     }
 )
