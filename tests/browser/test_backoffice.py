@@ -5,7 +5,8 @@ poller of ``make run`` would); members of staff log in with password and TOTP (e
 on their first login, through the pages) and take the case through review, a correction
 round, the approval route (with a 差戻し, and for the 罹災証明書 the 合議 of 生活安全課)
 and the signed notice; the resident downloads the PDF from their page and its e-seal
-signature verifies. axe-core (WCAG 2.1 A/AA) checks every staff page on the way.
+signature verifies. axe-core (WCAG 2.1 A/AA) checks every staff page on the way, and the
+resident's pages of the correction and the notice.
 
 Each person has a browser context of their own, as on separate machines.
 """
@@ -144,9 +145,10 @@ def _issue_notice(desk: Desk, audit: Audit, case: Case) -> None:
     audit.check(page, f"{desk.username}: notice issued")
 
 
-def _download(page: Page, app: Application, title: str) -> bytes:
+def _download(page: Page, audit: Audit, app: Application, title: str) -> bytes:
     """The resident downloads the notice from their application's page."""
     page.goto(f"/mypage/applications/{app.pk}/")
+    audit.check(page, "resident: application with the notice")
     link = page.get_by_role("link", name=f"{title}（PDF）をダウンロード")
     with page.expect_download() as info:
         link.click()
@@ -222,22 +224,27 @@ def _jidou_teate(browser: Browser, base_url: str) -> None:
     resident.goto(f"/mypage/applications/{app.pk}/")
     request = resident.get_by_role("region", name="補正（修正）のお願い")
     assert message in request.inner_text() and "職業" in request.inner_text()
+    audit.check(resident, "resident: application with the request")
     with resident.expect_navigation():
         request.get_by_role("link", name="補正する内容を入力する").click()
     assert path_of(resident).endswith("/correction/")
     occupation = resident.get_by_label("職業", exact=True)
     assert occupation.input_value() == "テスト"
     assert resident.locator('[name="pension"]').count() == 0  # not asked: not editable
+    audit.check(resident, "resident: correction form")
     occupation.fill("会社員")
     press(resident, "次へ進む")
     assert path_of(resident).endswith("/correction/check/"), resident.url
+    audit.check(resident, "resident: correction check")
     resident.get_by_label("補正した内容に誤りがないことを確認しました。").check()
     press(resident, "署名へ進む")
     assert path_of(resident).endswith("/correction/sign/"), resident.url
+    audit.check(resident, "resident: correction signature")
     resident.get_by_label("署名用電子証明書の暗証番号").fill("ABC1234")
     press(resident, "署名して再提出する")
     assert path_of(resident) == f"/mypage/applications/{app.pk}/", resident.url
     assert "補正の履歴" in resident.locator("main").inner_text()
+    audit.check(resident, "resident: application after the correction")
 
     # The clerk sees the answer and the difference.
     desk.reload()
@@ -295,7 +302,7 @@ def _jidou_teate(browser: Browser, base_url: str) -> None:
 
     # The clerk issues the notice; the resident downloads it and it verifies.
     _issue_notice(clerk, audit, case)
-    pdf = _download(resident, app, "決定通知書")
+    pdf = _download(resident, audit, app, "決定通知書")
     text = _verified(pdf)
     assert "決定通知書" in text and receipt in text and "常陸　花子　様" in text, text
     assert "児童手当 月額\n15,000円" in text, text
@@ -366,7 +373,7 @@ def _risai_shomeisho(browser: Browser, base_url: str) -> None:
 
     # The certificate is issued, downloaded by the resident, verified, and says 半壊.
     _issue_notice(clerk, audit, case)
-    text = _verified(_download(resident, app, "罹災証明書"))
+    text = _verified(_download(resident, audit, app, "罹災証明書"))
     assert "罹災証明書" in text and receipt in text and "常陸　花子" in text, text
     # Every level is listed; only the decided one is marked.
     assert re.search(r"■\s*半壊（該当）", text), text
