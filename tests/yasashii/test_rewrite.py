@@ -277,6 +277,11 @@ def test_double_negatives(text: str, expected: str) -> None:
         ("住民票と住民票", "住民票（住んでいる ところを 証明する 紙）と住民票"),
         ("個人番号（マイナンバー）", "個人番号（マイナンバー）"),
         ("粗大ごみの日", "粗大ごみ（大きい ごみ）の日"),
+        ("出生届を出します。", "出生届（子どもが 生まれたときに 出す 紙）を出します。"),
+        ("委任状がいります。", "委任状（ほかの 人に 手続きを たのむことを 書いた 紙）がいります。"),
+        ("国民健康保険税", "国民健康保険税（国民健康保険に 入っている 人が 払う 税金）"),
+        ("要介護認定の申し込み", "要介護認定（介護が どのくらい いるかを 決めること）の申し込み"),
+        ("介護保険課", "介護保険課"),  # a name, not a term of its own
     ],
 )
 def test_official_terms(text: str, expected: str) -> None:
@@ -783,3 +788,11 @@ def test_time_notes(text: str, expected: str) -> None:
 )  # fmt: skip
 def test_reason_notes(text: str, expected: str) -> None:
     assert reason_notes(text) == expected
+
+
+def test_term_explanations_are_short_and_plain() -> None:
+    """An explanation is one short phrase: no clause of its own (、。), no bracket, and
+    not longer than the 40 characters the quality target allows a sentence."""
+    for term, explanation in load_data("rewrite.yaml")["terms"].items():
+        assert not re.search("[、。（）()]", explanation), term
+        assert len(f"{term}は、{explanation}です。") <= 40, term
