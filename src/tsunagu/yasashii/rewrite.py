@@ -68,7 +68,7 @@ from tsunagu.yasashii.lexicon import (
 # score says nothing about such a sentence.
 GUARD_MIN_WORDS = 12
 # Sentences up to this length are not split (the 弘前大学 rules aim at short sentences).
-SPLIT_OVER = 30
+SPLIT_OVER = 20
 # An output sentence longer than this is retried with every clause split and explanations
 # in sentences of their own (the quality target counts sentences over 40 characters).
 LONG_SENTENCE = 40
