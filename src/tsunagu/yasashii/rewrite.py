@@ -734,12 +734,21 @@ _DAYS = (
     r"(?:(?:平日|毎週|毎月第?\d|第\d)?(?:[月火水木金土日]曜日|平日)(?:と[月火水木金土日]曜日)?の)?"
 )
 _TIME_NOTE = re.compile(
-    f"(?<=[、はで])({_DAYS}(?=[0-9午朝夜])(?:{_WHEN})(?:から(?=[0-9午朝夜])(?:{_WHEN})まで|から|まで))"
+    f"(?<=[、はでを])({_DAYS}(?=[0-9午朝夜])(?:{_WHEN})(?:から(?=[0-9午朝夜])(?:{_WHEN})まで|から|まで))"
     "に?(?=[^0-9、。])"
 )
+# A point in time said with に: a date (or a month, 上旬…下旬), a day every month or
+# week, with an optional clock time.
+_POINT = (
+    r"(?:(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日(?:（[月火水木金土日]曜日）)?|[上中下]旬)?"
+    r"|毎月\d{1,2}日|毎月第\d[月火水木金土日]曜日|毎週[月火水木金土日]曜日)"
+    r"(?:(?:午前|午後)\d{1,2}時(?:\d{1,2}分|半)?)?"
+)
+_POINT_NOTE = re.compile(f"(?<=[、はでを])({_POINT})に(?=[^0-9、。])")
+_LIST_ITEM_BEFORE = re.compile("[0-9月日]、$")
 
 
-_REST_HAS_OBJECT = re.compile("[でへにを]")
+_REST_HAS_OBJECT = re.compile("[でへにをが]|から")
 
 
 def time_notes(sentence: str) -> str:
@@ -754,10 +763,10 @@ def time_notes(sentence: str) -> str:
     """
     if len(sentence) <= TIME_NOTE_OVER or not sentence.endswith(("ます。", "ください。")):
         return sentence
-    m = _TIME_NOTE.search(sentence)
+    m = _TIME_NOTE.search(sentence) or _POINT_NOTE.search(sentence)
     # The rest must still say where or what (電話で受け付けます), not a bare verb.
-    if m is None or len(m.group(1)) < 4:
-        return sentence
+    if m is None or len(m.group(1)) < 2 or _LIST_ITEM_BEFORE.search(sentence, 0, m.start()):
+        return sentence  # the last item of a list (1月、4月、7月に) is not a time of its own
     clause_start = sentence.rfind("、", 0, m.start()) + 1
     if not (
         _REST_HAS_OBJECT.search(sentence, m.end())
