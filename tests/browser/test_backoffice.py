@@ -32,6 +32,7 @@ from tests.browser.pages import (
     path_of,
     press,
     staff_log_in,
+    submit,
 )
 from tests.conftest import STAFF_PASSWORD, staff_make
 from tsunagu.applications.models import Application, ApplicationDocument
@@ -74,7 +75,7 @@ def _resident(browser: Browser, base_url: str) -> Page:
 
 
 def _find_in_inbox(desk: Desk, audit: Audit, receipt: str) -> None:
-    """Search the department's inbox by 受付番号 and open the case."""
+    """Search the department's inbox by 受付番号, take the case and open it."""
     page = desk.page
     page.goto("/staff/cases/")
     audit.check(page, f"{desk.username}: inbox")
@@ -83,9 +84,16 @@ def _find_in_inbox(desk: Desk, audit: Audit, receipt: str) -> None:
     rows = page.get_by_role("table").get_by_role("row")
     assert rows.count() == 2, rows.all_inner_texts()  # the header and the one case
     audit.check(page, f"{desk.username}: inbox searched by receipt number")
+    # The clerk takes the case; the inbox comes back with the same search.
+    take = page.get_by_role("button", name=re.compile(rf"^自分の担当にする\s*（{receipt}）$"))
+    submit(page, take)
+    assert page.get_by_label("受付番号・申請者の氏名").input_value() == receipt
+    assert desk.username in rows.nth(1).inner_text()
+    audit.check(page, f"{desk.username}: inbox after taking the case")
     with page.expect_navigation():
         page.get_by_role("link", name=receipt, exact=True).click()
     assert re.fullmatch(r"/staff/cases/[0-9a-f-]{36}/", path_of(page)), page.url
+    assert page.locator("#assignee-name").inner_text().strip() == desk.username
     audit.check(page, f"{desk.username}: case page")
 
 
