@@ -294,3 +294,17 @@ def test_docstring_examples(module: str) -> None:
     mod = importlib.import_module(f"tsunagu.yasashii.{module}")
     result = doctest.testmod(mod, extraglobs={"date": date}, report=False)
     assert result.failed == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "kango", "wago"),
+    [
+        ("駅へ来てください。", 1, 4),  # 駅 is 漢語; 来 (来る) is a 和語 verb
+        ("テレビを見ています。", 0, 5),  # 見 (見る), not an 音読み noun
+        ("家を出てください。", 0, 5),
+        ("市の課です。", 2, 2),  # 市, 課: one-mora 音読み nouns stay 漢語
+    ],
+)
+def test_word_origin_of_one_kanji_words(text: str, kango: int, wago: int) -> None:
+    counts = analyze(text).counts
+    assert (counts.kango, counts.wago) == (kango, wago)

@@ -28,7 +28,8 @@ The original uses UniDic's 語種 (word origin) field. SudachiPy's core dictiona
 
 * 漢語: a word written only in kanji (with 々) of two or more characters, or a single
   kanji whose reading is a typical 音読み (one or two morae ending in ん, う, い, き, く,
-  ち, つ or a long vowel) — except proper nouns, which UniDic counts as 固有.
+  ち, つ or a long vowel) — except proper nouns, which UniDic counts as 固有, and verbs
+  and adjectives written with their kanji alone (来て, 見て, 出て), which are 和語.
 * 外来語: a word written only in katakana (with ー). Not counted in either rate.
 * 和語: every other word made of kana or kanji+okurigana (particles, auxiliaries, verbs,
   adjectives, kana words, 訓読み single kanji).
@@ -89,6 +90,7 @@ _KANJI_RUN = re.compile(f"[{_KANJI}]+")
 _KANJI_ONLY = re.compile(f"[{_KANJI}]+")
 _SPACES = re.compile(r"\s")
 _KATAKANA_WORD = re.compile(r"[ァ-ヺー・ｦ-ﾟ]+")
+_CONJUGATING_POS = frozenset({"動詞", "形容詞", "助動詞"})
 _ON_READING = re.compile(r"^(?:.[ゃゅょ]?(?:[んういきくちつ]|ー)?)$")
 
 
@@ -212,7 +214,11 @@ def _origin(t: Token) -> str:
     if _KATAKANA_WORD.fullmatch(t.surface):
         return "外"
     if _KANJI_ONLY.fullmatch(t.surface):
-        if len(t.surface) >= 2 or _ON_READING.match(t.reading):
+        # A verb or adjective written with its kanji alone is a conjugated form of a 和語
+        # (来て, 見て, 出て: 来る, 見る, 出る), whatever its one-mora reading looks like.
+        if len(t.surface) >= 2 or (
+            _ON_READING.match(t.reading) and t.pos[0] not in _CONJUGATING_POS
+        ):
             return "漢"
     return "和"
 
