@@ -308,3 +308,21 @@ def apply_and_sign(
         press(page, "署名して申請する")
     assert path_of(page).endswith("/done/"), page.url
     return page.locator(".receipt-number").inner_text().strip()
+
+
+def staff_log_in_again(page: Page, username: str, password: str, secret: str) -> None:
+    """A later login of a member of staff whose TOTP is enrolled: password, then the code
+    of their authenticator for ``secret``. Each code works once, so the code is the next
+    time step's (the server accepts one step either way): a login soon after the
+    enrolment is not refused as a replay of the enrolment's code."""
+    import time
+
+    from tsunagu.accounts.totp import secret_key, totp
+
+    page.goto("/staff/login/")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    press(page, "次へ")
+    assert path_of(page) == "/staff/login/totp/", page.url
+    page.get_by_label("確認コード").fill(totp(secret_key(secret), time.time() + 30))
+    press(page, "ログイン")

@@ -32,6 +32,7 @@ from tests.browser.pages import (
     path_of,
     press,
     staff_log_in,
+    staff_log_in_again,
     submit,
 )
 from tests.conftest import STAFF_PASSWORD, staff_make
@@ -55,6 +56,7 @@ class Desk:
     page: Page
     context: BrowserContext
     username: str
+    secret: str  # the TOTP key of their authenticator
 
 
 def _staff(browser: Browser, base_url: str, audit: Audit, username: str, **kw: str) -> Desk:
@@ -67,7 +69,24 @@ def _staff(browser: Browser, base_url: str, audit: Audit, username: str, **kw: s
     assert len(secret) >= 16
     assert path_of(page).startswith("/staff/"), page.url
     audit.check(page, f"{username}: after login")
-    return Desk(page=page, context=context, username=username)
+    return Desk(page=page, context=context, username=username, secret=secret)
+
+
+def _log_out_and_in_again(desk: Desk, browser: Browser, base_url: str, audit: Audit) -> Desk:
+    """Log out from the staff home page, then log in again on a fresh browser (as the next
+    morning): password and the code of the authenticator."""
+    page = desk.page
+    page.goto("/staff/")
+    submit(page, page.get_by_role("main").get_by_role("button", name="ログアウト", exact=True))
+    page.goto("/staff/approvals/")
+    assert path_of(page) == "/staff/login/", page.url  # the session is gone
+    desk.context.close()
+    context = new_context(browser, base_url=base_url)
+    page = context.new_page()
+    staff_log_in_again(page, desk.username, STAFF_PASSWORD, desk.secret)
+    assert path_of(page) == "/staff/", page.url
+    audit.check(page, f"{desk.username}: staff home after a TOTP login")
+    return Desk(page=page, context=context, username=desk.username, secret=desk.secret)
 
 
 def _resident(browser: Browser, base_url: str) -> Page:
@@ -297,7 +316,8 @@ def _jidou_teate(browser: Browser, base_url: str) -> None:
         amount="15000",
     )
 
-    # 係長 and 課長 approve: the case is decided.
+    # 係長 (logged in again with a TOTP code) and 課長 approve: the case is decided.
+    chief = _log_out_and_in_again(chief, browser, base_url, audit)
     _act(chief, audit, receipt, "承認する")
     head = _staff(
         browser, base_url, audit, "k-sato", department="kodomo_seisaku", role="section_head"
