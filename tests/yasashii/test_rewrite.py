@@ -34,6 +34,7 @@ from tsunagu.yasashii.rewrite import (
     okonau,
     paraphrase,
     phone_notes,
+    place_notes,
     potential,
     reason_notes,
     rewrite,
@@ -829,3 +830,23 @@ def test_term_explanations_are_short_and_plain() -> None:
     for term, explanation in load_data("rewrite.yaml")["terms"].items():
         assert not re.search("[、。（）()]", explanation), term
         assert len(f"{term}は、{explanation}です。") <= 40, term
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("入学説明会は、体育館で開きます。2月3日です。",
+         "入学説明会を開きます。場所は、体育館です。2月3日です。"),
+        ("就学援助の申し込みは、各学校または教育委員会で受け付けています。",
+         "就学援助の申し込みを受け付けています。場所は、各学校または教育委員会です。"),
+        ("那珂湊支所では、証明書の申し込みを受け付けています。",
+         "証明書の申し込みを受け付けています。場所は、那珂湊支所です。"),
+        # 電話 is a means, not a place; 市 alone is who does it.
+        ("予約は、電話で受け付けます。", "予約は、電話で受け付けます。"),
+        ("市では、名簿を作っています。", "市では、名簿を作っています。"),
+        # A verb that does not take the topic as its object.
+        ("大ホールは、文化会館で休みます。", "大ホールは、文化会館で休みます。"),
+    ],
+)  # fmt: skip
+def test_place_notes(text: str, expected: str) -> None:
+    assert place_notes(text) == expected

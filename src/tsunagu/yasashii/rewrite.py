@@ -776,6 +776,40 @@ def time_notes(sentence: str) -> str:
     return f"{sentence[: m.start()]}{sentence[m.end() :]}{m.group(1)}です。"
 
 
+@cache
+def _place_regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    data = _data()["place_notes"]
+    suffixes = "|".join(map(re.escape, data["suffixes"]))
+    verbs = "|".join(map(re.escape, sorted(data["verbs"], key=len, reverse=True)))
+    place = f"(?:[^、。をにがはでへ]|または)*?(?:{suffixes})"
+    return (
+        re.compile(f"^([^、。]+?)は、({place})で({verbs})。"),  # 説明会は、体育館で開きます。
+        re.compile(f"^({place})では、([^、。]+?を(?:{verbs}))。"),  # 支所では、〜を受け付けます。
+    )
+
+
+def place_notes(sentence: str) -> str:
+    """The place of an event or a service moves into a sentence of its own: ``説明会は、
+    体育館で開きます。`` → ``説明会を開きます。場所は、体育館です。`` (the first sentence
+    only; what follows, such as a time note, stays after it).
+
+    >>> place_notes("那珂湊支所では、証明書の申し込みを受け付けています。")
+    '証明書の申し込みを受け付けています。場所は、那珂湊支所です。'
+    """
+    if "で" not in sentence:
+        return sentence
+    about, where = _place_regexes()
+    if m := about.match(sentence):
+        if len(m.group(1)) < 2:
+            return sentence
+        head = f"{m.group(1)}を{m.group(3)}。場所は、{m.group(2)}です。"
+    elif m := where.match(sentence):
+        head = f"{m.group(2)}。場所は、{m.group(1)}です。"
+    else:
+        return sentence
+    return head + sentence[m.end() :]
+
+
 _REASON = re.compile("ため(?:に)?、")
 _REASON_END = ("ください。", "ます。", "です。", "ません。")
 
@@ -966,6 +1000,7 @@ RULES: tuple[tuple[str, Callable[[str, _Context], str]], ...] = (
     ("time_notes", lambda s, c: time_notes(s)),
     ("phone_notes", lambda s, c: phone_notes(s)),
     ("reason_notes", lambda s, c: reason_notes(s)),
+    ("place_notes", lambda s, c: place_notes(s)),
     ("split", lambda s, c: split_long(s, limit=0 if c.short else SPLIT_OVER)),
 )
 """The rules in the order they run; each sees the previous one's accepted output."""
@@ -977,6 +1012,7 @@ UNDOABLE = frozenset(
         "okonau",
         "paraphrase",
         "phone_notes",
+        "place_notes",
         "potential",
         "reason_notes",
         "time_notes",
