@@ -284,6 +284,7 @@ def _jidou_teate(browser: Browser, base_url: str) -> None:
     diff = desk.locator("#correction-diff")
     row = diff.get_by_role("row").filter(has=desk.get_by_role("rowheader", name="職業"))
     assert row.get_by_role("cell").all_inner_texts() == ["テスト", "会社員"]
+    assert "署名を確認済み" in desk.locator("#correction-signature").inner_text()
     audit.check(desk, "clerk: correction with the difference")
     with desk.expect_navigation():
         desk.get_by_role("link", name="案件のページへ戻る").click()
