@@ -459,6 +459,9 @@ class _Context:
     today: date
     explained: set[str] = field(default_factory=set)
     short: bool = False  # split at every clause; explain terms in sentences of their own
+    # (rule, input, short) → output, for one source sentence: the guard runs the rules
+    # several times over, and most runs share their first steps.
+    memo: dict[tuple[str, str, bool], str] = field(default_factory=dict)
 
 
 @cache
@@ -1060,6 +1063,18 @@ class RewriteResult:
         return asdict(self)
 
 
+_MODAL_RULES = frozenset({"official_terms", "split"})
+"""Rules whose output depends on ``_Context.short``."""
+
+
+def _run(name: str, rule: Callable[[str, _Context], str], text: str, ctx: _Context) -> str:
+    key = (name, text, ctx.short and name in _MODAL_RULES)
+    found = ctx.memo.get(key)
+    if found is None:
+        found = ctx.memo[key] = rule(text, ctx)
+    return found
+
+
 def _apply_rules(
     sentence: str, source_facts: tuple[Fact, ...], ctx: _Context, disabled: frozenset[str]
 ) -> SentenceRewrite:
@@ -1068,7 +1083,7 @@ def _apply_rules(
     current = sentence
     applied: list[str] = []
     for name, rule in RULES:
-        if name not in disabled and (candidate := rule(current, ctx)) != current:
+        if name not in disabled and (candidate := _run(name, rule, current, ctx)) != current:
             current = candidate
             applied.append(name)
     if not applied or not missing_facts(source_facts, current, today=ctx.today):
@@ -1080,7 +1095,7 @@ def _apply_rules(
     for name, rule in RULES:
         if name in disabled:
             continue
-        candidate = rule(current, ctx)
+        candidate = _run(name, rule, current, ctx)
         if candidate == current:
             continue
         missing = missing_facts(source_facts, candidate, today=ctx.today)
@@ -1109,12 +1124,14 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
     although the guidelines ask for them: ``GUIDELINE_RULES`` stay unless the sentence
     would fall into a harder band.
     """
+    ctx.memo.clear()  # terms explained so far change official_terms from one sentence on
     toks = tokens(sentence)
     source_facts = (
         *_pattern_facts(sentence, ctx.today.year),
         *(Fact("proper_noun", w, w) for w in _proper_nouns(sentence, toks)),
     )
     result = _apply_rules(sentence, source_facts, ctx, frozenset())
+    shorter: SentenceRewrite | None = None  # the rules in short mode, computed once
     if max(map(len, result.output)) > LONG_SENTENCE:
         ctx.short = True
         shorter = _apply_rules(sentence, source_facts, ctx, frozenset())
@@ -1128,8 +1145,9 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
     after = _score("".join(result.output))
     if after < before:
         ctx.short = True
-        result = _apply_rules(sentence, source_facts, ctx, frozenset())
-        after = _score("".join(result.output))
+        if result is not shorter:
+            result = shorter or _apply_rules(sentence, source_facts, ctx, frozenset())
+            after = _score("".join(result.output))
         disabled: frozenset[str] = frozenset()
         undone: list[Fallback] = []
         # Undo the rule whose removal helps most. The guideline's own rules (plain polite
@@ -1169,9 +1187,17 @@ _BAND_FLOOR = {name: floor for floor, name in BANDS}
 
 
 def _explained(result: SentenceRewrite, ctx: _Context) -> SentenceRewrite:
-    text = "".join(result.output)
-    ctx.explained.update(t for t in _term_regex()[1] if f"{t}（" in text or f"{t}は、" in text)
+    for part in result.output:
+        if "（" in part or "は、" in part:
+            ctx.explained.update(m.group(1) for m in _explained_regex().finditer(part))
     return result
+
+
+@cache
+def _explained_regex() -> re.Pattern[str]:
+    """A term followed by its explanation, in brackets or in a sentence of its own."""
+    terms = sorted(_term_regex()[1], key=len, reverse=True)
+    return re.compile(f"({'|'.join(map(re.escape, terms))})(?:（|は、)")
 
 
 class RuleRewriter:
