@@ -30,6 +30,8 @@ class Approver:
     name: str  # the person who acted
     acted_at: dt.datetime
     deputy_for: str = ""  # 代決: the name of the absent approver this person stood in for
+    # 合議: the consulted department's code; empty for the case's own department.
+    department: str = ""
 
 
 @dataclass(frozen=True)

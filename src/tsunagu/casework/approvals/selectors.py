@@ -379,6 +379,7 @@ def decision_summary(*, case: Case) -> DecisionSummary | None:
             name=staff_name(step.acted_by),
             acted_at=step.acted_at,
             deputy_for=staff_name(step.deputy_for) or step.deputy_for_label,
+            department=step.department if step.department != case.department else "",
         )
         for step in route.steps.filter(
             state__in=(StepState.DONE, StepState.APPROVED, StepState.AGREED, StepState.REJECTED),

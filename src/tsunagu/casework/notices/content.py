@@ -142,6 +142,10 @@ def _approver_rows(summary: DecisionSummary) -> tuple[tuple[str, str, str], ...]
             role = str(StaffRole(a.role).label)
         except ValueError:
             role = a.role
+        if a.department:
+            # 合議: name the consulted department, or it reads as the case's own 係長.
+            other = department_get(code=a.department)
+            role = f"{other.names.ja if other else a.department} {role}"
         who = a.name + (f"（{a.deputy_for} の代決）" if a.deputy_for else "")
         rows.append((role, xml_safe(who), to_wareki(timezone.localdate(a.acted_at))))
     return tuple(rows)
