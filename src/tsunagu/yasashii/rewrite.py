@@ -49,10 +49,10 @@ from tsunagu.yasashii._sudachi import Token
 # _counts: the source's tokens serve both the fact extractor and its score.
 from tsunagu.yasashii.analysis import (
     BANDS,
+    WordCounts,
     _counts,
     band,
     readability,
-    score,
     split_sentences,
 )
 from tsunagu.yasashii.lexicon import (
@@ -462,6 +462,8 @@ class _Context:
     # (rule, input, short) → output, for one source sentence: the guard runs the rules
     # several times over, and most runs share their first steps.
     memo: dict[tuple[str, str, bool], str] = field(default_factory=dict)
+    # Output sentence → its word counts, for the guard's scores (see ``_score``).
+    counts: dict[str, WordCounts] = field(default_factory=dict)
 
 
 @cache
@@ -1108,8 +1110,33 @@ def _apply_rules(
     return SentenceRewrite(sentence, output, tuple(applied), tuple(fallbacks), source_facts)
 
 
-def _score(text: str) -> float:
-    return score(text)
+def _score(output: tuple[str, ...], ctx: _Context) -> float:
+    """``score("".join(output))``, counting each sentence once per source sentence: the
+    guard's runs share most of their sentences, so only the new ones are tokenized (in
+    one call, as sentences end in 。 no word crosses from one to the next)."""
+    known = ctx.counts
+    new = [s for s in dict.fromkeys(output) if s not in known]
+    if new:
+        toks = tokens("".join(new))
+        i = end = 0
+        for sentence in new:
+            end += len(sentence)
+            j = i
+            while j < len(toks) and toks[j].start < end:
+                j += 1
+            known[sentence] = _counts(toks[i:j])
+            i = j
+    if len(output) == 1:
+        return readability(known[output[0]], 1)
+    total = [0, 0, 0, 0, 0]
+    for sentence in output:
+        c = known[sentence]
+        total[0] += c.words
+        total[1] += c.kango
+        total[2] += c.wago
+        total[3] += c.verbs
+        total[4] += c.fifth
+    return readability(WordCounts(*total), len(output))
 
 
 def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
@@ -1125,6 +1152,7 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
     would fall into a harder band.
     """
     ctx.memo.clear()  # terms explained so far change official_terms from one sentence on
+    ctx.counts.clear()
     toks = tokens(sentence)
     source_facts = (
         *_pattern_facts(sentence, ctx.today.year),
@@ -1141,13 +1169,14 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
     applied = set(result.rules)
     if not UNDOABLE & applied and (not GUIDELINE_RULES & applied or len(toks) < GUARD_MIN_WORDS):
         return _explained(result, ctx)  # nothing the guard could undo: no need to score
-    before = readability(_counts(toks), 1)
-    after = _score("".join(result.output))
+    ctx.counts[sentence] = source_counts = _counts(toks)
+    before = readability(source_counts, 1)
+    after = _score(result.output, ctx)
     if after < before:
         ctx.short = True
         if result is not shorter:
             result = shorter or _apply_rules(sentence, source_facts, ctx, frozenset())
-            after = _score("".join(result.output))
+            after = _score(result.output, ctx)
         disabled: frozenset[str] = frozenset()
         undone: list[Fallback] = []
         # Undo the rule whose removal helps most. The guideline's own rules (plain polite
@@ -1160,7 +1189,7 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
             trials = []
             for name in sorted(candidates):
                 r = _apply_rules(sentence, source_facts, ctx, disabled | {name})
-                if (score := _score("".join(r.output))) > after:
+                if (score := _score(r.output, ctx)) > after:
                     trials.append((score, name, r))
             if not trials:
                 break
