@@ -745,7 +745,7 @@ _TIME_NOTE = re.compile(
 # A point in time said with に: a date (or a month, 上旬…下旬), a day every month or
 # week, with an optional clock time.
 _POINT = (
-    r"(?:(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日(?:（[月火水木金土日]曜日）)?|[上中下]旬)?"
+    r"(?:(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日(?:（[月火水木金土日]曜日）)?|[上中下]旬|の(?:初め|中ごろ|終わり))?"
     r"|毎月\d{1,2}日|毎月第\d[月火水木金土日]曜日|毎週[月火水木金土日]曜日)"
     r"(?:(?:午前|午後)\d{1,2}時(?:\d{1,2}分|半)?)?"
 )
