@@ -38,6 +38,7 @@ from tsunagu.yasashii.rewrite import (
     potential,
     reason_notes,
     rewrite,
+    sequence_steps,
     split_long,
     time_notes,
     times,
@@ -865,3 +866,20 @@ def test_term_explanations_are_short_and_plain() -> None:
 )  # fmt: skip
 def test_place_notes(text: str, expected: str) -> None:
     assert place_notes(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("家庭から出る生ごみは、水気をよく切ってから出してください。",
+         "家庭から出る生ごみは、水気をよく切ってください。それから、出してください。"),
+        ("外してください。それから、中をすすいでから出してください。",
+         "外してください。それから、中をすすいでください。それから、出してください。"),
+        # Not a request: a time after the step, which the city does.
+        ("警告札を付けてから7日後に片付けます。", "警告札を付けてから7日後に片付けます。"),
+        ("見てから、", "見てから、"),
+        ("来てから出してください。", "来てから出してください。"),  # too short a step
+    ],
+)  # fmt: skip
+def test_sequence_steps(text: str, expected: str) -> None:
+    assert sequence_steps(text) == expected

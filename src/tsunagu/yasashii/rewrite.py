@@ -815,6 +815,26 @@ def place_notes(sentence: str) -> str:
     return head + sentence[m.end() :]
 
 
+_THEN = re.compile("(?<=[ぁ-ゖ])([てで])から、?(?=[^。]{2,}ください。)")
+
+
+def sequence_steps(sentence: str) -> str:
+    """Two steps asked in one sentence (〜てから〜てください) become two requests, one per
+    sentence, in their order: ``水気を切ってから出してください。`` → ``水気を切って
+    ください。それから、出してください。``
+
+    >>> sequence_steps("スプレー缶は、中身を使い切ってから出してください。")
+    'スプレー缶は、中身を使い切ってください。それから、出してください。'
+    """
+    if "から" not in sentence:
+        return sentence
+    m = _THEN.search(sentence)
+    # The first step needs words of its own (a sentence before it may end in 。).
+    if m is None or m.start() - (sentence.rfind("。", 0, m.start()) + 1) < MIN_CLAUSE:
+        return sentence
+    return f"{sentence[: m.end(1)]}ください。それから、{sentence[m.end() :]}"
+
+
 _REASON = re.compile("ため(?:に)?、")
 _REASON_END = ("ください。", "ます。", "です。", "ません。")
 
@@ -1005,6 +1025,7 @@ RULES: tuple[tuple[str, Callable[[str, _Context], str]], ...] = (
     ("time_notes", lambda s, c: time_notes(s)),
     ("phone_notes", lambda s, c: phone_notes(s)),
     ("reason_notes", lambda s, c: reason_notes(s)),
+    ("sequence_steps", lambda s, c: sequence_steps(s)),
     ("place_notes", lambda s, c: place_notes(s)),
     ("split", lambda s, c: split_long(s, limit=0 if c.short else SPLIT_OVER)),
 )
@@ -1020,6 +1041,7 @@ UNDOABLE = frozenset(
         "place_notes",
         "potential",
         "reason_notes",
+        "sequence_steps",
         "time_notes",
     }
 )
