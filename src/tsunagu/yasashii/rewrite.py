@@ -190,7 +190,11 @@ def _western_years(text: str) -> str:
         n = 1 if m.group(2) == "元" else int(m.group(2))
         return f"{ERAS[m.group(1)] + n}年"
 
-    return re.sub(r"(令和|平成|昭和)(\d+|元)年", repl, text)
+    return _ERA_YEAR.sub(repl, text) if "年" in text else text
+
+
+_ERA_YEAR = re.compile(r"(令和|平成|昭和)(\d+|元)年")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
 
 
 _MIXED_AMOUNT = re.compile(r"\d+(?:[億万千百]\d*)+(?=円)")
@@ -199,9 +203,11 @@ _TO_KANJI = str.maketrans("0123456789", "〇一二三四五六七八九")
 
 def _normalize(text: str) -> str:
     text = numerals(text)
-    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
-    # 1万5千円 → 15000円, only for amounts (1万人 stays a number 1 with 万).
-    text = _MIXED_AMOUNT.sub(lambda m: str(kanji_to_int(m.group().translate(_TO_KANJI))), text)
+    if "," in text:
+        text = _THOUSANDS.sub("", text)
+    if "円" in text:
+        # 1万5千円 → 15000円, only for amounts (1万人 stays a number 1 with 万).
+        text = _MIXED_AMOUNT.sub(lambda m: str(kanji_to_int(m.group().translate(_TO_KANJI))), text)
     return _western_years(text)
 
 
@@ -654,7 +660,9 @@ def double_negatives(sentence: str) -> str:
     >>> double_negatives("申請できないことはありません。")
     '申請できます。'
     """
-    for regex, template, _ in _rules("double_negatives"):
+    for regex, template, literal in _rules("double_negatives"):
+        if literal and literal not in sentence:
+            continue  # cannot match
 
         def repl(m: re.Match[str], template: str = template) -> str:
             before = m.string[m.start(1) - 1 : m.start(1)] if m.start(1) else ""
@@ -1087,6 +1095,16 @@ class RewriteResult:
         return asdict(self)
 
 
+_ONE_SENTENCE = re.compile(r"[^。！？!?．\s「『（(【〈《“〔［]+。")
+
+
+def _sentences(text: str) -> tuple[str, ...]:
+    """``split_sentences(text)``'s sentences (``text`` itself if it is one sentence)."""
+    if _ONE_SENTENCE.fullmatch(text):
+        return (text,)  # one 。 at the end, nothing that could split or bracket it
+    return tuple(s for _, s in split_sentences(text)) or (text,)
+
+
 _MODAL_RULES = frozenset({"official_terms", "split"})
 """Rules whose output depends on ``_Context.short``."""
 
@@ -1111,7 +1129,7 @@ def _apply_rules(
             current = candidate
             applied.append(name)
     if not applied or not missing_facts(source_facts, current, today=ctx.today):
-        output = tuple(s for _, s in split_sentences(current)) or (current,)
+        output = _sentences(current)
         return SentenceRewrite(sentence, output, tuple(applied), (), source_facts)
     current = sentence
     applied = []
@@ -1128,7 +1146,7 @@ def _apply_rules(
             continue
         current = candidate
         applied.append(name)
-    output = tuple(s for _, s in split_sentences(current)) or (current,)
+    output = _sentences(current)
     return SentenceRewrite(sentence, output, tuple(applied), tuple(fallbacks), source_facts)
 
 
