@@ -785,8 +785,19 @@ def time_notes(sentence: str) -> str:
         _REST_HAS_OBJECT.search(sentence, m.end())
         or _REST_HAS_OBJECT.search(sentence, clause_start, m.start())
     ):
-        return sentence
+        # 申込みは、〜まで受け付けます。→ 申込みを受け付けます。: what the sentence is
+        # about becomes the object of a verb that takes one (the place notes' verbs).
+        verb = sentence[m.end() : -1]
+        topic = sentence[: m.start()]
+        if not (topic.endswith("は、") and "、" not in topic[:-1] and verb in _object_verbs()):
+            return sentence
+        return f"{topic[:-2]}を{verb}。{m.group(1)}です。"
     return f"{sentence[: m.start()]}{sentence[m.end() :]}{m.group(1)}です。"
+
+
+@cache
+def _object_verbs() -> frozenset[str]:
+    return frozenset(_data()["place_notes"]["verbs"])
 
 
 @cache
