@@ -4,9 +4,10 @@
 日本語ガイドライン and of 弘前大学 (japan.md §5): Arabic numerals, plain dates with the
 weekday, 午前・午後 times, honorifics turned plain-polite, 〜を行う → 〜する, a
 paraphrase dictionary, double negatives made positive, official terms kept with a short
-explanation, 〜ことができます in the potential form, a long sentence's time span and a
-bracketed telephone number each in a sentence of their own, and long sentences split at
-clause boundaries (〜ので、〜ため、〜と、〜て、) with です・ます endings. Every
+explanation, 〜ことができます in the potential form, a long sentence's time (span, date or
+day), a bracketed telephone number, a reason (〜ため、) and the place of an event each in a
+sentence of their own, two steps (〜てから〜てください) as two requests, and long sentences
+split at clause boundaries (〜ので、〜ため、〜と、〜て、) with です・ます endings. Every
 rule is language data (``data/rewrite.yaml``, ``data/honorifics.yaml``) driven by a small
 named function.
 
