@@ -1162,11 +1162,33 @@ def _apply_rules(
     return SentenceRewrite(sentence, output, tuple(applied), tuple(fallbacks), source_facts)
 
 
+@cache
+def _term_note_counts() -> dict[str, WordCounts]:
+    """The word counts of each term's explanation as a sentence of its own (data, so
+    counted once per process, like the compiled patterns)."""
+    notes = [f"{term}は、{text}です。" for term, text in _term_regex()[1].items()]
+    toks = tokens("".join(notes))
+    counts: dict[str, WordCounts] = {}
+    i = end = 0
+    for note in notes:
+        end += len(note)
+        j = i
+        while j < len(toks) and toks[j].start < end:
+            j += 1
+        counts[note] = _counts(toks[i:j])
+        i = j
+    return counts
+
+
 def _score(output: tuple[str, ...], ctx: _Context) -> float:
     """``score("".join(output))``, counting each sentence once per source sentence: the
     guard's runs share most of their sentences, so only the new ones are tokenized (in
     one call, as sentences end in 。 no word crosses from one to the next)."""
     known = ctx.counts
+    notes = _term_note_counts()
+    for sentence in output:
+        if sentence not in known and sentence in notes:
+            known[sentence] = notes[sentence]
     new = [s for s in dict.fromkeys(output) if s not in known]
     if new:
         toks = tokens("".join(new))
