@@ -905,3 +905,23 @@ def test_place_notes(text: str, expected: str) -> None:
 )  # fmt: skip
 def test_sequence_steps(text: str, expected: str) -> None:
     assert sequence_steps(text) == expected
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        ("住民票を出してください。",),
+        ("罹災証明書の申し込みを受け付けています。", "場所は、那珂湊支所です。",
+         "罹災証明書は、家などが こわれたことを 証明する 紙です。"),
+        ("保育所の入所申込みを受け付けます。", "11月4日から11月28日までです。"),
+    ],
+)  # fmt: skip
+def test_guard_score_is_the_score_of_the_text(output: tuple[str, ...]) -> None:
+    """The readability guard counts sentence by sentence (and term notes once per process);
+    its score must be the one ``analyze`` gives the joined text."""
+    from tsunagu.yasashii.analysis import score
+    from tsunagu.yasashii.rewrite import _Context, _score
+
+    ctx = _Context(TODAY)
+    assert _score(output, ctx) == pytest.approx(score("".join(output)), abs=1e-6)
+    assert _score(output, ctx) == pytest.approx(analyze("".join(output)).score, abs=1e-6)
