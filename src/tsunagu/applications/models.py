@@ -307,8 +307,7 @@ class ApplicationCorrection(models.Model):
 def correction_file_path(instance: CorrectionFile, filename: str) -> str:
     # Random path: the stored name never carries the resident's file name.
     return (
-        f"corrections/{instance.correction_id}/{uuid.uuid4().hex}"
-        f"{filename[filename.rfind('.') :]}"
+        f"corrections/{instance.correction_id}/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
     )
 
 
