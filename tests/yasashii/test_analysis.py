@@ -308,3 +308,17 @@ def test_docstring_examples(module: str) -> None:
 def test_word_origin_of_one_kanji_words(text: str, kango: int, wago: int) -> None:
     counts = analyze(text).counts
     assert (counts.kango, counts.wago) == (kango, wago)
+
+
+@pytest.mark.parametrize(
+    ("text", "kango", "wago"),
+    [
+        ("ご利用ください。", 1, 1),  # ご利用 is one SudachiPy word; UniDic: ご (和) + 利用 (漢)
+        ("ご自宅へ。", 1, 1),
+        ("ご提出ください。", 1, 2),  # split by SudachiPy already: ご, 提出, ください
+        ("お金を払います。", 0, 4),  # お金 is a 和語, whatever its prefix
+    ],
+)
+def test_word_origin_of_prefixed_sino_japanese_nouns(text: str, kango: int, wago: int) -> None:
+    counts = analyze(text).counts
+    assert (counts.kango, counts.wago) == (kango, wago)

@@ -29,7 +29,9 @@ The original uses UniDic's 語種 (word origin) field. SudachiPy's core dictiona
 * 漢語: a word written only in kanji (with 々) of two or more characters, or a single
   kanji whose reading is a typical 音読み (one or two morae ending in ん, う, い, き, く,
   ち, つ or a long vowel) — except proper nouns, which UniDic counts as 固有, and verbs
-  and adjectives written with their kanji alone (来て, 見て, 出て), which are 和語.
+  and adjectives written with their kanji alone (来て, 見て, 出て), which are 和語. A
+  word SudachiPy keeps whole as お・ご + two or more kanji (ご利用, ご自宅) counts as 漢語:
+  UniDic has the prefix and the 漢語 noun as two words, as SudachiPy does for ご + 提出.
 * 外来語: a word written only in katakana (with ー). Not counted in either rate.
 * 和語: every other word made of kana or kanji+okurigana (particles, auxiliaries, verbs,
   adjectives, kana words, 訓読み single kanji).
@@ -90,6 +92,7 @@ _KANJI_RUN = re.compile(f"[{_KANJI}]+")
 _KANJI_ONLY = re.compile(f"[{_KANJI}]+")
 _SPACES = re.compile(r"\s")
 _KATAKANA_WORD = re.compile(r"[ァ-ヺー・ｦ-ﾟ]+")
+_BEAUTIFYING = frozenset("ごお御")
 _CONJUGATING_POS = frozenset({"動詞", "形容詞", "助動詞"})
 _ON_READING = re.compile(r"^(?:.[ゃゅょ]?(?:[んういきくちつ]|ー)?)$")
 
@@ -213,6 +216,10 @@ def _origin(t: Token) -> str:
         return "固"
     if _KATAKANA_WORD.fullmatch(t.surface):
         return "外"
+    if len(t.surface) >= 3 and t.surface[0] in _BEAUTIFYING and _KANJI_ONLY.fullmatch(t.surface, 1):
+        # ご利用, ご自宅: SudachiPy keeps some お・ご + 漢語 nouns as one word, where UniDic
+        # has the prefix (和) and the noun (漢); the noun decides, as for ご + 提出.
+        return "漢"
     if _KANJI_ONLY.fullmatch(t.surface):
         # A verb or adjective written with its kanji alone is a conjugated form of a 和語
         # (来て, 見て, 出て: 来る, 見る, 出る), whatever its one-mora reading looks like.
