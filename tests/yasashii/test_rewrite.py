@@ -289,6 +289,8 @@ def test_double_negatives(text: str, expected: str) -> None:
         ("介護保険課", "介護保険課"),  # a name, not a term of its own
         ("納期限を過ぎた", "納期限（税金を 払う 最後の 日）を過ぎた"),
         ("防犯灯の電気料金", "防犯灯（夜の 道を 明るくする 電灯）の電気料金"),
+        ("自治会を通じて", "自治会（地域に 住む 人の 会）を通じて"),
+        ("自治会長に", "自治会長に"),  # inside a longer word
     ],
 )
 def test_official_terms(text: str, expected: str) -> None:
