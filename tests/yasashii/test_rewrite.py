@@ -940,3 +940,28 @@ def test_guard_score_is_the_score_of_the_text(output: tuple[str, ...]) -> None:
     ctx = _Context(TODAY)
     assert _score(output, ctx) == pytest.approx(score("".join(output)), abs=1e-6)
     assert _score(output, ctx) == pytest.approx(analyze("".join(output)).score, abs=1e-6)
+
+
+def test_guard_undoes_rules_that_make_the_same_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two rules that both make a sentence harder in the same way: undoing one alone changes
+    nothing, so the guard undoes them together rather than leave a harder sentence."""
+    rw = importlib.import_module("tsunagu.yasashii.rewrite")
+
+    def harder(s: str, c: object) -> str:
+        return s.replace("払えます", "納付することが可能であると考えられます")
+
+    rules = tuple(
+        (name, harder if name in ("paraphrase", "okonau") else rule) for name, rule in rw.RULES
+    )
+    monkeypatch.setattr(rw, "RULES", rules)
+    text = "市税は、コンビニエンスストアや銀行の窓口で、いつでも払えます。"
+    result = rw.rewrite(text, today=TODAY)
+    before, after = analyze(text), analyze(result.text)
+    assert BANDS_ORDER.index(after.band) >= BANDS_ORDER.index(before.band), result.text
+    assert "可能" not in result.text
+
+
+def test_a_place_with_de_is_not_split_as_the_copula() -> None:
+    """The tagger reads 窓口で、 as the copula's て-form; only right after a topic is it one."""
+    text = "市税は、コンビニエンスストアや銀行の窓口で、いつでも払えます。"
+    assert split_long(text, limit=0) == text

@@ -958,8 +958,11 @@ def _boundary(toks: list[Token], i: int) -> tuple[int, str] | None:
         return i - 1, "ため"
     if p1.surface == "と" and p1.pos[1] == "接続助詞" and p2.pos[0] == "動詞":
         return i - 1, "と"  # a condition: 間違えると、→ 間違えます。そうすると、
-    if p1.surface == "で" and p1.pos[0] == "助動詞" and p2.pos[0] == "名詞":
-        return i - 1, "で"  # the copula's て-form: 2週間で、→ 2週間です。そして、
+    if p1.surface == "で" and p1.pos[0] == "助動詞" and p2.pos[0] == "名詞" and i >= 3:
+        # The copula's て-form (料金は無料で、), but only right after a topic: the tagger
+        # also reads a place or a means this way (銀行の窓口で、払えます).
+        if toks[i - 3].surface == "は" and toks[i - 3].pos[0] == "助詞":
+            return i - 1, "で"
     if p1.pos[0] == "動詞" and p1.pos[5].startswith("連用形-一般"):
         return i, "し"  # 連用中止: the verb itself ends the clause
     if p1.pos[1] == "接続助詞" and p1.surface in ("て", "で") and p2.pos[0] == "動詞":
@@ -1270,6 +1273,17 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
             after, name, result = max(trials, key=lambda t: t[0])
             disabled |= {name}
             undone.append(Fallback(f"{name}:harder", ()))
+        if _harder_band(after, before) and len(toks) >= GUARD_MIN_WORDS:
+            # Two rules can make the same change (a polite form and a paraphrase), so that
+            # undoing either alone changes nothing: undo every rule the guard may undo.
+            every = UNDOABLE | GUIDELINE_RULES
+            r = _apply_rules(sentence, source_facts, ctx, every)
+            if (score := _score(r.output, ctx)) > after:
+                undone.extend(
+                    Fallback(f"{n}:harder", ())
+                    for n in sorted(set(result.rules) - set(r.rules) - disabled)
+                )
+                after, result = score, r
         ctx.short = False
         result = SentenceRewrite(
             result.source,
