@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # Additional data bound into the TOTP secret's encryption: a token sealed for one purpose
 # (e.g. a 個人番号) cannot be swapped in as a TOTP secret, and vice versa.
@@ -11,12 +12,12 @@ TOTP_SECRET_AAD = b"tsunagu.staff.totp"
 
 
 class StaffRole(models.TextChoices):
-    CLERK = "clerk", "担当者"
-    CHIEF = "chief", "係長"
-    SECTION_HEAD = "section_head", "課長"
-    DIRECTOR = "director", "部長"
-    ADMIN = "admin", "管理者"
-    AUDITOR = "auditor", "監査"
+    CLERK = "clerk", _("担当者")
+    CHIEF = "chief", _("係長")
+    SECTION_HEAD = "section_head", _("課長")
+    DIRECTOR = "director", _("部長")
+    ADMIN = "admin", _("管理者")
+    AUDITOR = "auditor", _("監査")
 
 
 class StaffProfile(models.Model):

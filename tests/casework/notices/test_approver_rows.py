@@ -23,3 +23,18 @@ def test_a_consulted_department_is_named(department: str, expected_role: str) ->
     )
     ((role, who, _date),) = _approver_rows(summary)
     assert role == expected_role and who == "伊藤"
+
+
+def test_the_notice_names_roles_in_japanese_whatever_the_page_language() -> None:
+    from django.utils import translation
+
+    now = timezone.now()
+    summary = DecisionSummary(
+        approved=True,
+        reason="",
+        decided_at=now,
+        approvers=(Approver(role="section_head", name="佐藤", acted_at=now),),
+    )
+    with translation.override("en"):
+        ((role, _who, _date),) = _approver_rows(summary)
+    assert role == "課長"

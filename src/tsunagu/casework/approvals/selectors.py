@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import translation
 
 from tsunagu.accounts.staff_models import StaffProfile, StaffRole
 from tsunagu.casework.approvals.models import (
@@ -50,6 +51,12 @@ def staff_name(user: User | None) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+def role_label_ja(role: str) -> str:
+    """The role's Japanese name whatever the page's language (for stored records)."""
+    with translation.override("ja"):
+        return role_label(role)
 
 
 def role_label(role: str) -> str:
@@ -124,7 +131,8 @@ def step_standing(
             return Standing(
                 deputy=True,
                 deputy_for=holder,
-                deputy_for_label="" if holder else role_label(step.role),
+                # Stored with the record and printed on the notice: always in Japanese.
+                deputy_for_label="" if holder else role_label_ja(step.role),
             )
     return None
 

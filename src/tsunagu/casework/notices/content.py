@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tsunagu.casework.corrections.selectors import case_current_answers
 from tsunagu.casework.decisions import DecisionSummary, damage_level_label
@@ -139,7 +139,9 @@ def _approver_rows(summary: DecisionSummary) -> tuple[tuple[str, str, str], ...]
     rows = []
     for a in summary.approvers:
         try:
-            role = str(StaffRole(a.role).label)
+            # The notice is a Japanese legal text whatever the issuing page's language.
+            with translation.override("ja"):
+                role = str(StaffRole(a.role).label)
         except ValueError:
             role = a.role
         if a.department:
