@@ -789,6 +789,12 @@ def test_split_conditions_and_passive_reasons(text: str, expected: str) -> None:
         ("市道が通行できなくなっています。", "市道が通れなくなっています。"),
         ("所有者に課税されます。", "持ち主に税金がかかります。"),
         ("各月に支給されます。", "各月にもらえます。"),
+        ("ダウンロードすることも可能です。", "ダウンロードもできます。"),
+        ("予約することが可能です。", "予約できます。"),
+        ("70歳以上の方は、", "70歳以上の人は、"),
+        ("以上の方法で", "以上の方法で"),  # 方法 is not a person
+        ("他の利用者の迷惑", "ほかの人の迷惑"),
+        ("他の利用者数", "他の利用者数"),  # inside a compound
     ],
 )
 def test_more_paraphrases(text: str, expected: str) -> None:
