@@ -680,6 +680,10 @@ def test_a_purpose_is_not_split_as_a_reason() -> None:
         ("お電話でご相談ください。", "電話で相談してください。"),
         ("ご意見は、", "意見は、"),
         ("ご都合", "ご都合"),  # not an everyday noun of the list
+        ("入居される世帯の収入", "入居する世帯の収入"),
+        ("設置を希望される場合は", "設置を希望する場合は"),
+        ("認定される世帯", "認定される世帯"),  # may be a passive: stays
+        ("参加される。", "参加される。"),  # not before a noun
     ],
 )
 def test_humble_and_respectful_verbs(text: str, expected: str) -> None:
@@ -795,6 +799,12 @@ def test_split_conditions_and_passive_reasons(text: str, expected: str) -> None:
         ("以上の方法で", "以上の方法で"),  # 方法 is not a person
         ("他の利用者の迷惑", "ほかの人の迷惑"),
         ("他の利用者数", "他の利用者数"),  # inside a compound
+        ("月曜日が休館日です。", "月曜日が休みです。"),
+        ("休館日は、", "休みの日は、"),
+        ("臨時休館日", "臨時休館日"),  # inside a compound
+        ("指定医院で受診できます。", "指定医院でみてもらえます。"),
+        ("診療所で12月まで受診してください。", "診療所で12月までみてもらってください。"),
+        ("早めに受診してください。", "早めに病院でみてもらってください。"),
     ],
 )
 def test_more_paraphrases(text: str, expected: str) -> None:
