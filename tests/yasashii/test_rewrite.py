@@ -805,6 +805,9 @@ def test_split_conditions_and_passive_reasons(text: str, expected: str) -> None:
         ("指定医院で受診できます。", "指定医院でみてもらえます。"),
         ("診療所で12月まで受診してください。", "診療所で12月までみてもらってください。"),
         ("早めに受診してください。", "早めに病院でみてもらってください。"),
+        ("申請から1週間", "申し込みから1週間"),
+        ("申請まで", "申し込みまで"),
+        ("提出から", "提出から"),  # a verb with no plain noun stays
     ],
 )
 def test_more_paraphrases(text: str, expected: str) -> None:

@@ -605,7 +605,9 @@ def _verb_regex() -> tuple[re.Pattern[str], dict[str, tuple[VerbForms, str | Non
     entries = {noun: (verb_forms(e["verb"]), e.get("noun")) for noun, e in _data()["verbs"].items()}
     nouns = "|".join(map(re.escape, sorted(entries, key=len, reverse=True)))
     tails = "|".join(map(re.escape, _TAILS))
-    return re.compile(f"(?<![一-龥])({nouns})(?:({tails})|(?=[はをがにのもへと、。]|$))"), entries
+    return re.compile(
+        f"(?<![一-龥])({nouns})(?:({tails})|(?=[はをがにのもへと、。]|から|まで|$))"
+    ), entries
 
 
 def _conjugate(forms: VerbForms, tail: str) -> str:
