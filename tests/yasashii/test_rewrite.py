@@ -684,6 +684,8 @@ def test_a_purpose_is_not_split_as_a_reason() -> None:
         ("設置を希望される場合は", "設置を希望する場合は"),
         ("認定される世帯", "認定される世帯"),  # may be a passive: stays
         ("参加される。", "参加される。"),  # not before a noun
+        ("欠席されるときは、", "欠席するときは、"),
+        ("被災された家", "被災した家"),
     ],
 )
 def test_humble_and_respectful_verbs(text: str, expected: str) -> None:
