@@ -810,6 +810,11 @@ def test_split_conditions_and_passive_reasons(text: str, expected: str) -> None:
         ("申請から1週間", "申し込みから1週間"),
         ("申請まで", "申し込みまで"),
         ("提出から", "提出から"),  # a verb with no plain noun stays
+        ("手数料は、1通につき300円です。", "手数料は、1通300円です。"),
+        ("1人につき10リットルまで", "1人10リットルまで"),
+        ("1時間あたり400円", "1時間あたり400円"),  # a rate keeps あたり
+        ("11点につき", "11点につき"),  # not followed by an amount
+        ("1点につき、", "1点につき、"),
     ],
 )
 def test_more_paraphrases(text: str, expected: str) -> None:
