@@ -878,6 +878,13 @@ def test_a_request_after_a_te_clause_stays_a_request() -> None:
         # The last item of a list is not a time of its own.
         ("市営住宅の入居者の募集は、年4回、1月、4月、7月、10月に行います。",
          "市営住宅の入居者の募集は、年4回、1月、4月、7月、10月に行います。"),
+        # A span that opens the sentence before a comma.
+        ("毎月第2・第4土曜日の午前9時から昼の12時まで、休日窓口を開いています。",
+         "休日窓口を開いています。毎月第2・第4土曜日の午前9時から昼の12時までです。"),
+        ("12月1日から12月5日まで、市役所の駐車場は使えません。",
+         "12月1日から12月5日まで、市役所の駐車場は使えません。"),  # not ます or ください
+        ("12月1日から12月5日まで、工事のため休みます。",
+         "12月1日から12月5日まで、工事のため休みます。"),  # nothing left to say what
     ],
 )  # fmt: skip
 def test_time_notes(text: str, expected: str) -> None:

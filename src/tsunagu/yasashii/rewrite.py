@@ -744,11 +744,9 @@ def potential(sentence: str) -> str:
 
 _WHEN = (
     r"(?:(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:（[月火水木金土日]曜日）)?)?"
-    r"(?:(?:午前|午後|朝|夜)?\d{1,2}時(?:\d{1,2}分|半)?|\d{1,2}:\d{2})?"
+    r"(?:(?:午前|午後|朝|夜|昼の)?\d{1,2}時(?:\d{1,2}分|半)?|\d{1,2}:\d{2})?"
 )
-_DAYS = (
-    r"(?:(?:平日|毎週|毎月第?\d|第\d)?(?:[月火水木金土日]曜日|平日)(?:と[月火水木金土日]曜日)?の)?"
-)
+_DAYS = r"(?:(?:平日|毎週|毎月第?\d(?:・第\d)*|第\d(?:・第\d)*)?(?:[月火水木金土日]曜日|平日)(?:と[月火水木金土日]曜日)?の)?"
 _TIME_NOTE = re.compile(
     f"(?<=[、はでを])({_DAYS}(?=[0-9午朝夜])(?:{_WHEN})(?:から(?=[0-9午朝夜])(?:{_WHEN})まで|から|まで))"
     "に?(?=[^0-9、。])"
@@ -762,6 +760,10 @@ _POINT = (
 )
 _POINT_NOTE = re.compile(f"(?<=[、はでを])({_POINT})に(?=[^0-9、。])")
 _LIST_ITEM_BEFORE = re.compile("[0-9月日]、$")
+# A time span that opens the sentence before a comma: 午前9時から正午まで、窓口を開きます。
+_LEADING_TIME_NOTE = re.compile(
+    f"^({_DAYS}(?=[0-9午朝夜昼])(?:{_WHEN})(?:から(?=[0-9午朝夜昼])(?:{_WHEN})まで|から|まで))、"
+)
 
 
 _REST_HAS_OBJECT = re.compile("[でへにをが]|から")
@@ -779,6 +781,10 @@ def time_notes(sentence: str) -> str:
     """
     if len(sentence) <= TIME_NOTE_OVER or not sentence.endswith(("ます。", "ください。")):
         return sentence
+    if (lead := _LEADING_TIME_NOTE.match(sentence)) and _REST_HAS_OBJECT.search(
+        sentence, lead.end()
+    ):
+        return f"{sentence[lead.end() :]}{lead.group(1)}です。"
     m = _TIME_NOTE.search(sentence) or _POINT_NOTE.search(sentence)
     # The rest must still say where or what (電話で受け付けます), not a bare verb.
     if m is None or len(m.group(1)) < 2 or _LIST_ITEM_BEFORE.search(sentence, 0, m.start()):
