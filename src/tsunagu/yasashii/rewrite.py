@@ -767,6 +767,8 @@ _LEADING_TIME_NOTE = re.compile(
 
 
 _REST_HAS_OBJECT = re.compile("[でへにをが]|から")
+# How often, said before the rest: 募集は、年4回、1月、4月、7月、10月に行います。
+_FREQUENCY_NOTE = re.compile(r"^([^、。]+?は、)((?:年|月|週|1日)\d{1,2}回)、")
 
 
 def time_notes(sentence: str) -> str:
@@ -781,6 +783,10 @@ def time_notes(sentence: str) -> str:
     """
     if len(sentence) <= TIME_NOTE_OVER or not sentence.endswith(("ます。", "ください。")):
         return sentence
+    if (often := _FREQUENCY_NOTE.match(sentence)) and _REST_HAS_OBJECT.search(
+        sentence, often.end()
+    ):
+        return f"{often.group(1)}{often.group(2)}です。{sentence[often.end() :]}"
     if (lead := _LEADING_TIME_NOTE.match(sentence)) and _REST_HAS_OBJECT.search(
         sentence, lead.end()
     ):
