@@ -302,7 +302,19 @@ def test_official_terms(text: str, expected: str) -> None:
 
 def test_official_terms_explained_once_per_text() -> None:
     result = rewrite("住民票を出してください。住民票は窓口でもらえます。", today=TODAY)
-    assert result.text.count("住民票（") == 1
+    assert result.text.count("住民票は、住んでいる") == 1
+
+
+def test_an_explanation_follows_the_time_and_place_notes() -> None:
+    # Explained in a sentence of its own, after the rules that need the sentence's end.
+    result = rewrite(
+        "期日前投票は、市役所本庁舎1階で午前8時30分から午後8時まで行います。", today=TODAY
+    )
+    assert result.text == (
+        "期日前投票を行います。場所は、市役所本庁舎1階です。午前8時30分から午後8時までです。"
+        "期日前投票は、選挙の 日より 前に する 投票です。"
+    )
+    assert "（" not in result.text
 
 
 @pytest.mark.parametrize(

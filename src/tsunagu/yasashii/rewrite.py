@@ -1054,16 +1054,18 @@ RULES: tuple[tuple[str, Callable[[str, _Context], str]], ...] = (
     ("okonau", lambda s, c: okonau(s)),
     ("double_negatives", lambda s, c: double_negatives(s)),
     ("paraphrase", lambda s, c: paraphrase(s)),
-    (
-        "official_terms",
-        lambda s, c: official_terms(s, explained=c.explained, separate=c.short),
-    ),
     ("potential", lambda s, c: potential(s)),
     ("time_notes", lambda s, c: time_notes(s)),
     ("phone_notes", lambda s, c: phone_notes(s)),
     ("reason_notes", lambda s, c: reason_notes(s)),
     ("sequence_steps", lambda s, c: sequence_steps(s)),
     ("place_notes", lambda s, c: place_notes(s)),
+    # Explanations last and in sentences of their own (one idea per sentence): the notes
+    # above look for the sentence's end, which a note after it would hide.
+    (
+        "official_terms",
+        lambda s, c: official_terms(s, explained=c.explained, separate=True),
+    ),
     ("split", lambda s, c: split_long(s, limit=0 if c.short else SPLIT_OVER)),
 )
 """The rules in the order they run; each sees the previous one's accepted output."""
