@@ -700,6 +700,7 @@ def test_a_purpose_is_not_split_as_a_reason() -> None:
         ("参加される。", "参加される。"),  # not before a noun
         ("欠席されるときは、", "欠席するときは、"),
         ("被災された家", "被災した家"),
+        ("受診券を紛失された方は", "受診券を紛失した方は"),  # 方 → 人 is a paraphrase
     ],
 )
 def test_humble_and_respectful_verbs(text: str, expected: str) -> None:
