@@ -303,6 +303,9 @@ def test_docstring_examples(module: str) -> None:
         ("テレビを見ています。", 0, 5),  # 見 (見る), not an 音読み noun
         ("家を出てください。", 0, 5),
         ("市の課です。", 2, 2),  # 市, 課: one-mora 音読み nouns stay 漢語
+        ("道で手を上げます。", 0, 6),  # 道 みち, 手 て: 訓読み of an 音読み's shape
+        ("25日の朝です。", 1, 3),  # 日 にち (a counter) stays 漢語; 25 is a numeral
+        ("その日は気をつけて。", 1, 6),  # 日 ひ is 和語; 気 き stays 漢語
     ],
 )
 def test_word_origin_of_one_kanji_words(text: str, kango: int, wago: int) -> None:

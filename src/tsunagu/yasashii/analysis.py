@@ -28,8 +28,9 @@ The original uses UniDic's 語種 (word origin) field. SudachiPy's core dictiona
 
 * 漢語: a word written only in kanji (with 々) of two or more characters, or a single
   kanji whose reading is a typical 音読み (one or two morae ending in ん, う, い, き, く,
-  ち, つ or a long vowel) — except proper nouns, which UniDic counts as 固有, and verbs
-  and adjectives written with their kanji alone (来て, 見て, 出て), which are 和語. A
+  ち, つ or a long vowel) — except proper nouns, which UniDic counts as 固有, verbs
+  and adjectives written with their kanji alone (来て, 見て, 出て), which are 和語, and a
+  short list of everyday 訓読み nouns of the same shape (道 みち, 手 て, その日 ひ). A
   word SudachiPy keeps whole as お・ご + two or more kanji (ご利用, ご自宅) counts as 漢語:
   UniDic has the prefix and the 漢語 noun as two words, as SudachiPy does for ご + 提出.
 * 外来語: a word written only in katakana (with ー). Not counted in either rate.
@@ -95,6 +96,17 @@ _KATAKANA_WORD = re.compile(r"[ァ-ヺー・ｦ-ﾟ]+")
 _BEAUTIFYING = frozenset("ごお御")
 _CONJUGATING_POS = frozenset({"動詞", "形容詞", "助動詞"})
 _ON_READING = re.compile(r"^(?:.[ゃゅょ]?(?:[んういきくちつ]|ー)?)$")
+# Everyday one-kanji 和語 nouns whose 訓読み has the shape of an 音読み (みち like いち, て
+# like け): UniDic counts them 和, the shape test alone would count them 漢. Keyed by the
+# reading, because the same kanji can be either (日: ひ 和, にち 漢; 時: とき 和, じ 漢).
+_KUN_LIKE_ON = frozenset(
+    {
+        ("道", "みち"), ("町", "まち"), ("口", "くち"), ("内", "うち"), ("先", "さき"),
+        ("手", "て"), ("目", "め"), ("木", "き"), ("火", "ひ"), ("日", "ひ"), ("血", "ち"),
+        ("歯", "は"), ("葉", "は"), ("毛", "け"), ("子", "こ"), ("田", "た"), ("湯", "ゆ"),
+        ("時", "とき"), ("夏", "なつ"), ("秋", "あき"), ("靴", "くつ"),
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +236,9 @@ def _origin(t: Token) -> str:
         # A verb or adjective written with its kanji alone is a conjugated form of a 和語
         # (来て, 見て, 出て: 来る, 見る, 出る), whatever its one-mora reading looks like.
         if len(t.surface) >= 2 or (
-            _ON_READING.match(t.reading) and t.pos[0] not in _CONJUGATING_POS
+            _ON_READING.match(t.reading)
+            and t.pos[0] not in _CONJUGATING_POS
+            and (t.surface, t.reading) not in _KUN_LIKE_ON
         ):
             return "漢"
     return "和"
