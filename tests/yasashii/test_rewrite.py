@@ -952,6 +952,10 @@ def test_term_explanations_are_short_and_plain() -> None:
         ("市では、名簿を作っています。", "市では、名簿を作っています。"),
         # A verb that does not take the topic as its object.
         ("大ホールは、文化会館で休みます。", "大ホールは、文化会館で休みます。"),
+        # The object said first, then the place.
+        ("確定申告の相談会を、勝田駅前の会場で行います。",
+         "確定申告の相談会を行います。場所は、勝田駅前の会場です。"),
+        ("相談を、電話で受け付けます。", "相談を、電話で受け付けます。"),  # not a place
     ],
 )  # fmt: skip
 def test_place_notes(text: str, expected: str) -> None:

@@ -816,7 +816,7 @@ def _object_verbs() -> frozenset[str]:
 
 
 @cache
-def _place_regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _place_regexes() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     data = _data()["place_notes"]
     suffixes = "|".join(map(re.escape, data["suffixes"]))
     verbs = "|".join(map(re.escape, sorted(data["verbs"], key=len, reverse=True)))
@@ -824,6 +824,7 @@ def _place_regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return (
         re.compile(f"^([^、。]+?)は、({place})で({verbs})。"),  # 説明会は、体育館で開きます。
         re.compile(f"^({place})では、([^、。]+?を(?:{verbs}))。"),  # 支所では、〜を受け付けます。
+        re.compile(f"^([^、。]+?を)、({place})で({verbs})。"),  # 相談会を、会場で行います。
     )
 
 
@@ -837,13 +838,15 @@ def place_notes(sentence: str) -> str:
     """
     if "で" not in sentence:
         return sentence
-    about, where = _place_regexes()
+    about, where, what = _place_regexes()
     if m := about.match(sentence):
         if len(m.group(1)) < 2:
             return sentence
         head = f"{m.group(1)}を{m.group(3)}。場所は、{m.group(2)}です。"
     elif m := where.match(sentence):
         head = f"{m.group(2)}。場所は、{m.group(1)}です。"
+    elif m := what.match(sentence):
+        head = f"{m.group(1)}{m.group(3)}。場所は、{m.group(2)}です。"
     else:
         return sentence
     return head + sentence[m.end() :]
