@@ -22,6 +22,7 @@ import secrets
 import time
 import unicodedata
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -215,6 +216,72 @@ class Exchanged:
     level: str
 
 
+Fail = Callable[..., Exception]
+
+
+def callback_code(
+    request: HttpRequest,
+    entry: Mapping[str, Any],
+    *,
+    provider_id: str,
+    issuer: str,
+    fail: Fail,
+    ttl: float = PENDING_TTL,
+) -> str:
+    """The authorization code of a provider's callback, after the checks every flow of
+    ours shares (login, signing): the pending entry not expired and ours, no error, the
+    RFC 9207 ``iss`` ours when given. Raises ``fail(reason, detail)``."""
+    if time.time() - float(entry.get("t", 0)) >= ttl:
+        raise fail("state_expired")
+    if entry.get("p") != provider_id:
+        raise fail("state_mismatch")
+    error = request.GET.get("error", "")
+    if error:
+        raise fail("cancelled" if error == "access_denied" else "provider_error", error)
+    # RFC 9207: when the provider names itself in the response, it must be ours.
+    if "iss" in request.GET and request.GET["iss"] != issuer:
+        raise fail("wrong_iss_param")
+    code = request.GET.get("code", "")
+    if not code:
+        raise fail("code_missing")
+    return code
+
+
+def token_claims(
+    plugin: OIDCPlugin,
+    tokens: Mapping[str, Any],
+    *,
+    config: ProviderSettings,
+    meta: ProviderMetadata,
+    http: OIDCHttpClient,
+    entry: Mapping[str, Any],
+    fail: Fail,
+) -> tuple[dict[str, Any], str]:
+    """The validated ID token's claims and the access token of a token response (the
+    nonce is the pending entry's). Raises ``fail(reason)``."""
+    id_token, access_token = tokens.get("id_token"), tokens.get("access_token")
+    if not isinstance(id_token, str) or not isinstance(access_token, str) or not access_token:
+        raise fail("token_response_invalid")
+    try:
+        claims = validate_id_token(
+            id_token,
+            keys=plugin.jwks(meta.jwks_url, http),
+            issuer=config.issuer,
+            client_id=config.client_id,
+            nonce=str(entry.get("n", "")),
+            skew=config.skew,
+            required_acr=config.required_acr,
+            access_token=access_token,
+        )
+    except TokenError as exc:
+        raise fail(f"id_token_{exc.reason}") from exc
+    except RetryableHttpError as exc:
+        raise fail("provider_unavailable") from exc
+    except PermanentHttpError as exc:
+        raise fail("id_token_jwks_invalid") from exc
+    return claims, access_token
+
+
 class OIDCPlugin(AuthPlugin):
     """Shared code of the OpenID plugins; subclasses set the id, label and assurance."""
 
@@ -349,20 +416,8 @@ class OIDCPlugin(AuthPlugin):
         def fail(reason: str, detail: str = "") -> LoginFailed:
             return LoginFailed(reason, next_url=next_url, level=level, detail=detail)
 
-        if time.time() - float(entry.get("t", 0)) >= PENDING_TTL:
-            raise fail("state_expired")
-        if entry.get("p") != self.id:
-            raise fail("state_mismatch")
         config = self.config()
-        error = request.GET.get("error", "")
-        if error:
-            raise fail("cancelled" if error == "access_denied" else "provider_error", error)
-        # RFC 9207: when the provider names itself in the response, it must be ours.
-        if "iss" in request.GET and request.GET["iss"] != config.issuer:
-            raise fail("wrong_iss_param")
-        code = request.GET.get("code", "")
-        if not code:
-            raise fail("code_missing")
+        code = callback_code(request, entry, provider_id=self.id, issuer=config.issuer, fail=fail)
 
         http = self.http()
         try:
@@ -372,28 +427,11 @@ class OIDCPlugin(AuthPlugin):
             raise fail("provider_unavailable") from exc
         except PermanentHttpError as exc:
             raise fail("token_refused", exc.error) from exc
-        id_token, access_token = tokens.get("id_token"), tokens.get("access_token")
-        if not isinstance(id_token, str) or not isinstance(access_token, str) or not access_token:
-            raise fail("token_response_invalid")
         if str(tokens.get("token_type", "")).lower() != "bearer":
             raise fail("token_response_invalid")
-        try:
-            claims = validate_id_token(
-                id_token,
-                keys=self.jwks(meta.jwks_url, http),
-                issuer=config.issuer,
-                client_id=config.client_id,
-                nonce=str(entry.get("n", "")),
-                skew=config.skew,
-                required_acr=config.required_acr,
-                access_token=access_token,
-            )
-        except TokenError as exc:
-            raise fail(f"id_token_{exc.reason}") from exc
-        except RetryableHttpError as exc:
-            raise fail("provider_unavailable") from exc
-        except PermanentHttpError as exc:
-            raise fail("id_token_jwks_invalid") from exc
+        claims, access_token = token_claims(
+            self, tokens, config=config, meta=meta, http=http, entry=entry, fail=fail
+        )
         try:
             userinfo = http.get_json(meta.userinfo_url, bearer=access_token)
         except RetryableHttpError as exc:

@@ -40,8 +40,12 @@ from tsunagu.accounts.oidc.client import (
     RetryableHttpError,
     provider_metadata,
 )
-from tsunagu.accounts.oidc.plugin import OIDCPlugin, client_authentication
-from tsunagu.accounts.oidc.tokens import TokenError, validate_id_token
+from tsunagu.accounts.oidc.plugin import (
+    OIDCPlugin,
+    callback_code,
+    client_authentication,
+    token_claims,
+)
 
 SESSION_SIGN_PENDING = "tsunagu.oidc.sign_pending"
 PENDING_TTL = 600  # seconds a resident has to sign in the app
@@ -223,19 +227,10 @@ def sign_finish(*, plugin: OIDCPlugin, request: HttpRequest) -> SignResult:
     def fail(reason: str, detail: str = "") -> SignFailed:
         return SignFailed(reason, draft_id=draft_id, detail=detail)
 
-    if time.time() - float(entry.get("t", 0)) >= PENDING_TTL:
-        raise fail("state_expired")
-    if entry.get("p") != plugin.id:
-        raise fail("state_mismatch")
     config = plugin.config()
-    error = request.GET.get("error", "")
-    if error:
-        raise fail("cancelled" if error == "access_denied" else "provider_error", error)
-    if "iss" in request.GET and request.GET["iss"] != config.issuer:
-        raise fail("wrong_iss_param")
-    code = request.GET.get("code", "")
-    if not code:
-        raise fail("code_missing")
+    code = callback_code(
+        request, entry, provider_id=plugin.id, issuer=config.issuer, fail=fail, ttl=PENDING_TTL
+    )
 
     meta = _metadata(plugin, draft_id)
     http = plugin.http()
@@ -254,26 +249,9 @@ def sign_finish(*, plugin: OIDCPlugin, request: HttpRequest) -> SignResult:
         raise fail("provider_unavailable") from exc
     except PermanentHttpError as exc:
         raise fail("token_refused", exc.error) from exc
-    id_token, access_token = tokens.get("id_token"), tokens.get("access_token")
-    if not isinstance(id_token, str) or not isinstance(access_token, str) or not access_token:
-        raise fail("token_response_invalid")
-    try:
-        claims = validate_id_token(
-            id_token,
-            keys=plugin.jwks(meta.jwks_url, http),
-            issuer=config.issuer,
-            client_id=config.client_id,
-            nonce=str(entry.get("n", "")),
-            skew=config.skew,
-            required_acr=config.required_acr,
-            access_token=access_token,
-        )
-    except TokenError as exc:
-        raise fail(f"id_token_{exc.reason}") from exc
-    except RetryableHttpError as exc:
-        raise fail("provider_unavailable") from exc
-    except PermanentHttpError as exc:
-        raise fail("id_token_jwks_invalid") from exc
+    claims, access_token = token_claims(
+        plugin, tokens, config=config, meta=meta, http=http, entry=entry, fail=fail
+    )
 
     transaction_id = str(entry.get("x", ""))
     url = f"{meta.sign_transactions_url.rstrip('/')}/{quote(transaction_id, safe='')}/result"
