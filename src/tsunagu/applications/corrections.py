@@ -15,7 +15,6 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.http import HttpRequest
@@ -34,7 +33,7 @@ from tsunagu.applications.models import (
     Status,
 )
 from tsunagu.applications.selectors import correction_current_version
-from tsunagu.applications.services import locked_values
+from tsunagu.applications.services import locked_values, uploaded_file_store
 from tsunagu.audit.services import Actor, audit_record
 from tsunagu.core.uploads import PreparedFile
 from tsunagu.procedures.schema import Assurance, Procedure, Step
@@ -323,18 +322,8 @@ def correction_file_add(
             _("この書類は%(n)d件まで添付できます。不要なファイルを外してから添付してください。")
             % {"n": spec.max_files},
         )
-    stored = CorrectionFile(
-        correction=correction,
-        slot=slot,
-        original_name=prepared.original_name,
-        content_type=prepared.content_type,
-        kind=prepared.kind,
-        converted_from=prepared.converted_from or "",
-        size=prepared.size,
-        sha256=prepared.sha256,
-    )
-    stored.file.save(f"upload.{prepared.extension}", ContentFile(prepared.content), save=False)
-    stored.save()
+    stored = CorrectionFile(correction=correction, slot=slot)
+    uploaded_file_store(stored, prepared)
     ApplicationCorrection.objects.filter(pk=correction.pk).update(updated_at=timezone.now())
     return stored
 

@@ -28,6 +28,7 @@ from tsunagu.applications.models import (
     ApplicationSignature,
     Attachment,
     Channel,
+    CorrectionFile,
     Draft,
     FunnelEvent,
     HandoffOutbox,
@@ -285,20 +286,23 @@ def draft_discard(*, draft: Draft, request: HttpRequest | None = None) -> None:
     transaction.on_commit(remove_files)
 
 
+def uploaded_file_store(stored: Attachment | CorrectionFile, prepared: PreparedFile) -> None:
+    """Fill a file record (a draft's attachment or a correction's file) from a checked
+    upload, store its content under a random name, and save the record."""
+    stored.original_name = prepared.original_name
+    stored.content_type = prepared.content_type
+    stored.kind = prepared.kind
+    stored.converted_from = prepared.converted_from or ""
+    stored.size = prepared.size
+    stored.sha256 = prepared.sha256
+    stored.file.save(f"upload.{prepared.extension}", ContentFile(prepared.content), save=False)
+    stored.save()
+
+
 @transaction.atomic
 def attachment_add(*, draft: Draft, slot: str, prepared: PreparedFile) -> Attachment:
-    att = Attachment(
-        draft=draft,
-        slot=slot,
-        original_name=prepared.original_name,
-        content_type=prepared.content_type,
-        kind=prepared.kind,
-        converted_from=prepared.converted_from or "",
-        size=prepared.size,
-        sha256=prepared.sha256,
-    )
-    att.file.save(f"upload.{prepared.extension}", ContentFile(prepared.content), save=False)
-    att.save()
+    att = Attachment(draft=draft, slot=slot)
+    uploaded_file_store(att, prepared)
     if slot in draft.later_attachments:
         draft.later_attachments = [s for s in draft.later_attachments if s != slot]
     draft.save(update_fields=["later_attachments", "updated_at"])
