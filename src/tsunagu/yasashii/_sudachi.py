@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sudachipy import (  # type: ignore[import-untyped]  # ships a .pyi but no py.typed
     Dictionary,
@@ -57,6 +57,28 @@ def _tokenizer() -> Tokenizer:
     return tok
 
 
+def _short_tokenizer() -> Tokenizer:
+    tok: Tokenizer | None = getattr(_local, "short", None)
+    if tok is None:
+        tok = dictionary().tokenizer(mode=SplitMode.A)
+        _local.short = tok
+    return tok
+
+
+def short_units(word: str) -> list[tuple[str, str, str, str]]:
+    """``word`` (one mode-C morpheme) in SudachiPy's shortest units, the size of UniDic's
+    short units: (surface, part of speech, its subdivision, hiragana reading) each.
+
+    The word is tokenized on its own, so a single unit may come back with a part of speech
+    that only fits out of context; callers keep the mode-C morpheme in that case.
+    """
+    units: list[tuple[str, str, str, str]] = []
+    for m in _short_tokenizer().tokenize(word):
+        pos = m.part_of_speech()
+        units.append((m.surface(), pos[0], pos[1], _to_hiragana(m.reading_form())))
+    return units
+
+
 def _chunks(text: str) -> Iterator[tuple[int, str]]:
     start = 0
     while start < len(text):
@@ -79,8 +101,7 @@ def tokenize(text: str, base: int = 0) -> list[Token]:
     tokens: list[Token] = []
     append = tokens.append
     new = tuple.__new__  # Token(...) without the NamedTuple constructor's overhead
-    hiragana = _hiragana
-    kana = _kana_reading
+    known = _by_word_id
     for offset, chunk in _chunks(text) if len(text) > _CHUNK_CHARS else ((0, text),):
         offset += base
         for m in tok.tokenize(chunk):
@@ -88,21 +109,39 @@ def tokenize(text: str, base: int = 0) -> list[Token]:
             surface = chunk[begin : m.end()]  # cheaper than m.surface(), and the same
             if not surface:
                 continue
-            pos = m.part_of_speech()
-            # A word in kana reads as written: no need to ask the dictionary.
-            reading = kana.get(surface) if surface in kana else _kana_or_none(surface)
-            if reading is None:
-                katakana = m.reading_form()
-                reading = hiragana.get(katakana)
-                if reading is None:
-                    reading = _to_hiragana(katakana)
-            # Only inflecting words have a dictionary form other than the surface.
-            lemma = m.dictionary_form() if pos[0] in _INFLECTING else surface
-            append(new(Token, (surface, offset + begin, pos, reading, lemma)))
+            # What the dictionary says of a word depends on the word only: asked once.
+            entry = known.get(m.word_id())
+            if entry is None or entry[0] != surface:
+                entry = _entry(m, surface)
+            append(new(Token, (surface, offset + begin, entry[1], entry[2], entry[3])))
     return tokens
 
 
 _INFLECTING = frozenset({"動詞", "形容詞", "助動詞", "接尾辞"})
+# Word id → (surface, part of speech, hiragana reading, dictionary form) of dictionary
+# words; the surface is kept because one entry can match differently written input
+# (full-width letters, long-vowel variants), whose reading is then asked again.
+_by_word_id: dict[int, tuple[str, tuple[str, ...], str, str]] = {}
+_WORD_ID_MAX = 200_000
+
+
+def _entry(m: Any, surface: str) -> tuple[str, tuple[str, ...], str, str]:
+    pos = m.part_of_speech()
+    # A word in kana reads as written: no need to ask the dictionary.
+    reading = _kana_reading.get(surface) if surface in _kana_reading else _kana_or_none(surface)
+    if reading is None:
+        katakana = m.reading_form()
+        reading = _hiragana.get(katakana)
+        if reading is None:
+            reading = _to_hiragana(katakana)
+    # Only inflecting words have a dictionary form other than the surface.
+    lemma = m.dictionary_form() if pos[0] in _INFLECTING else surface
+    entry = (surface, pos, reading, lemma)
+    if not m.is_oov() and len(_by_word_id) < _WORD_ID_MAX:
+        _by_word_id[m.word_id()] = entry
+    return entry
+
+
 _KANA_WORD = re.compile("[ぁ-ゖァ-ヺー]+")
 # Surface → its reading if written in kana only, else None (remembered either way).
 _kana_reading: dict[str, str | None] = {}

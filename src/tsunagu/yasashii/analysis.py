@@ -60,7 +60,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from tsunagu.yasashii._sudachi import Token
+from tsunagu.yasashii._sudachi import Token, short_units
 from tsunagu.yasashii.lexicon import (
     double_negative_patterns,
     honorific_patterns,
@@ -72,7 +72,10 @@ LONG_KANJI_RUN = 6
 # Words above this vocabulary level are reported: 3 means beyond the kanji of the third
 # school grade (about the 旧日本語能力試験 3級・4級 the 弘前大学 rules aim at).
 DEFAULT_LEVEL = 3
-FIFTH_TERM_POS = "助動詞"
+FIFTH_TERM_POS = "助詞"
+# UniDic's 非自立可能 verbs (ある in あります, する in 確認する, いる in している, ください,
+# いただく) are not counted as verbs: jreadability.net does not count them.
+_AUXILIARY_VERB = "非自立可能"
 
 # (lower bound, band), higher scores are easier. The published bands are 0.5–1.4 …
 # 5.5–6.4; scores outside that range clamp to the nearest band.
@@ -107,6 +110,25 @@ _KUN_LIKE_ON = frozenset(
         ("時", "とき"), ("夏", "なつ"), ("秋", "あき"), ("靴", "くつ"),
     }
 )  # fmt: skip
+
+# Everyday words written in kanji alone that UniDic counts as 和語 (訓読み compounds,
+# nouns whose okurigana is left out) or 混種語 (湯桶・重箱読み), which the kanji-only rule
+# would count as 漢語. Each was checked against UniDic's 語種; 混種語 count in neither rate.
+_KANJI_WAGO = frozenset(
+    """
+    場合 明日 今日 昨日 今年 手当 窓口 届出 大雨 大雪 小雨 大水 振替 受付 受取 仕事 中身
+    広場 片側 見頃 積立 貸出 親子 一人 二人 大人 子供 手紙 夕方 物置 建物 乗物 切手 割引
+    取扱 引越 申込 支払 売場 足元 手元 手前 身近 手軽 目安 目印 出口 入口 出前 引取 持物
+    締切 問合 手続 雨水 港町 夜中 花火 名前 言葉 人々 見舞 組合 水際 川岸 坂道 近道 火元
+    竜巻 高潮 津波 雨戸 空家 家主 持主 借主 大家 年寄 若者 古着
+    """.split()
+)
+_KANJI_KONSHU = frozenset(
+    """
+    場所 高台 身分 家賃 手帳 毎月 毎年 手数 金具 新型 気軽 具合 片方 台所 役場 荷物 消印
+    雨具 手順 見本 道順 戸建 地主 朝晩
+    """.split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,35 +243,67 @@ def _is_word(t: Token) -> bool:
 
 
 def _origin(t: Token) -> str:
-    """漢, 和, 外, 固 or 記 (symbols, numerals) (see the module docstring for the approximation)."""
-    if t.pos[0] in ("補助記号", "記号") or t.pos[1] == "数詞":
+    """漢, 和, 混, 外, 固 or 記 (symbols, numerals) (see the module docstring for the approximation)."""
+    surface, pos0, pos1 = t.surface, t.pos[0], t.pos[1]
+    if pos0 in ("補助記号", "記号") or pos1 == "数詞":
         return "記"
-    if t.pos[1] == "固有名詞":
+    if pos1 == "固有名詞":
         return "固"
-    if _KATAKANA_WORD.fullmatch(t.surface):
+    if _KATAKANA_WORD.fullmatch(surface):
         return "外"
-    if len(t.surface) >= 3 and t.surface[0] in _BEAUTIFYING and _KANJI_ONLY.fullmatch(t.surface, 1):
+    if pos0 == "接頭辞" and surface in ("ご", "御"):
+        return "漢"  # ご確認, ご住所: UniDic's 御 (ご) is 漢, お is 和
+    if pos0 == "接尾辞" and surface == "日":
+        return "和"  # 24日, 三日: the day-of-month suffix is 和 in UniDic, 日曜 is not a suffix
+    if surface in _KANJI_WAGO:
+        return "和"
+    if surface in _KANJI_KONSHU:
+        return "混"
+    if len(surface) >= 3 and surface[0] in _BEAUTIFYING and _KANJI_ONLY.fullmatch(surface, 1):
         # ご利用, ご自宅: SudachiPy keeps some お・ご + 漢語 nouns as one word, where UniDic
         # has the prefix (和) and the noun (漢); the noun decides, as for ご + 提出.
         return "漢"
-    if _KANJI_ONLY.fullmatch(t.surface):
+    if _KANJI_ONLY.fullmatch(surface):
         # A verb or adjective written with its kanji alone is a conjugated form of a 和語
         # (来て, 見て, 出て: 来る, 見る, 出る), whatever its one-mora reading looks like.
-        if len(t.surface) >= 2 or (
+        if len(surface) >= 2 or (
             _ON_READING.match(t.reading)
-            and t.pos[0] not in _CONJUGATING_POS
-            and (t.surface, t.reading) not in _KUN_LIKE_ON
+            and pos0 not in _CONJUGATING_POS
+            and (surface, t.reading) not in _KUN_LIKE_ON
         ):
             return "漢"
     return "和"
 
 
-@lru_cache(maxsize=65536)
-def _word_class(surface: str, pos0: str, pos1: str, reading: str) -> tuple[int, int, int, int]:
-    """(漢語, 和語, verb, fifth-term) flags of a word, cached: a city's texts reuse a small
-    vocabulary, and the class depends on nothing else."""
+def _unit_class(surface: str, pos0: str, pos1: str, reading: str) -> tuple[int, int, int, int, int]:
     origin = _origin(Token(surface, 0, (pos0, pos1), reading, surface))
-    return (origin == "漢", origin == "和", pos0 == "動詞", pos0 == FIFTH_TERM_POS)
+    return (
+        1,
+        origin == "漢",
+        origin == "和",
+        pos0 == "動詞" and pos1 != _AUXILIARY_VERB,
+        pos0 == FIFTH_TERM_POS,
+    )
+
+
+@lru_cache(maxsize=65536)
+def _word_class(surface: str, pos0: str, pos1: str, reading: str) -> tuple[int, int, int, int, int]:
+    """(words, 漢語, 和語, verbs, particles) of one mode-C morpheme, counted in short units.
+
+    UniDic, which the formula was fitted on, counts short units: 避難所 is 避難 + 所 and
+    受け付け is 受け + 付け. A compound is split into SudachiPy's mode-A units; a word
+    that stays whole keeps its in-context part of speech. Cached: a city's texts reuse a
+    small vocabulary, and the class depends on nothing else.
+    """
+    if len(surface) > 1 and pos1 != "固有名詞" and pos0 not in ("補助記号", "空白"):
+        units = short_units(surface)
+        if len(units) > 1:
+            total = [0, 0, 0, 0, 0]
+            for unit in units:
+                for i, n in enumerate(_unit_class(*unit)):
+                    total[i] += n
+            return (total[0], total[1], total[2], total[3], total[4])
+    return _unit_class(surface, pos0, pos1, reading)
 
 
 def _fields(c: WordCounts) -> tuple[int, int, int, int, int]:
@@ -257,16 +311,15 @@ def _fields(c: WordCounts) -> tuple[int, int, int, int, int]:
 
 
 def _counts(toks: list[Token]) -> WordCounts:
-    words = kango = wago = verbs = fifth = 0
-    for surface, _, pos, reading, _ in toks:
-        if pos[0] == "空白" or surface.isspace():  # _is_word, inlined: a hot loop
-            continue
-        words += 1
-        k, w, v, f = _word_class(surface, pos[0], pos[1], reading)
-        kango += k
-        wago += w
-        verbs += v
-        fifth += f
+    cls = _word_class
+    rows = [  # a hot loop: _is_word inlined, columns summed in C
+        cls(surface, pos[0], pos[1], reading)
+        for surface, _, pos, reading, _ in toks
+        if pos[0] != "空白" and not surface.isspace()
+    ]
+    if not rows:
+        return WordCounts()
+    words, kango, wago, verbs, fifth = map(sum, zip(*rows, strict=True))
     return WordCounts(words, kango, wago, verbs, fifth)
 
 
@@ -380,8 +433,8 @@ def analyze(text: str, *, level: int = DEFAULT_LEVEL) -> Report:
     """Report on each sentence of ``text`` and score the whole; words whose vocabulary
     level (``lexicon.word_level``: 1 … 7) is above ``level`` are listed per sentence.
 
-    >>> analyze("駅へ行きます。").band  # one sentence of five words: 2.624
-    '中級後半'
+    >>> analyze("駅へ行きます。").band  # five words, one 漢語, three 和語, no verb: 5.524
+    '初級前半'
     """
     sentences = split_sentences(text)
     # One tokenization of the whole text (fewer SudachiPy calls), then grouped by sentence.

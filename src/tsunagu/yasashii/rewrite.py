@@ -1268,19 +1268,20 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
     ctx.counts[sentence] = source_counts = _counts(toks)
     before = readability(source_counts, 1)
     after = _score(result.output, ctx)
-    if after < before:
+    if _harder_band(after, before):
         ctx.short = True
         if result is not shorter:
             result = shorter or _apply_rules(sentence, source_facts, ctx, frozenset())
             after = _score(result.output, ctx)
         disabled: frozenset[str] = frozenset()
         undone: list[Fallback] = []
-        # Undo the rule whose removal helps most. The guideline's own rules (plain polite
-        # forms, positive statements, plain dates and times) stay unless the sentence
-        # would fall into a harder level band.
-        while after < before:
+        # Undo the rule whose removal helps most, until the sentence is back in its band.
+        # The guideline's own rules (plain polite forms, positive statements, plain dates
+        # and times) are undone only in a sentence long enough for the score to mean
+        # something.
+        while _harder_band(after, before):
             candidates = UNDOABLE & set(result.rules)
-            if _harder_band(after, before) and len(toks) >= GUARD_MIN_WORDS:
+            if len(toks) >= GUARD_MIN_WORDS:
                 candidates |= GUIDELINE_RULES & set(result.rules)
             trials = []
             for name in sorted(candidates):
