@@ -104,9 +104,11 @@ def tokenize(text: str, base: int = 0) -> list[Token]:
     known = _by_word_id
     for offset, chunk in _chunks(text) if len(text) > _CHUNK_CHARS else ((0, text),):
         offset += base
+        end = 0
         for m in tok.tokenize(chunk):
-            begin = m.begin()
-            surface = chunk[begin : m.end()]  # cheaper than m.surface(), and the same
+            # Morphemes cover the input end to end: each begins where the last ended.
+            begin, end = end, m.end()
+            surface = chunk[begin:end]  # cheaper than m.surface(), and the same
             if not surface:
                 continue
             # What the dictionary says of a word depends on the word only: asked once.

@@ -57,7 +57,6 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from tsunagu.yasashii._sudachi import Token, short_units
@@ -286,7 +285,6 @@ def _unit_class(surface: str, pos0: str, pos1: str, reading: str) -> tuple[int, 
     )
 
 
-@lru_cache(maxsize=65536)
 def _word_class(surface: str, pos0: str, pos1: str, reading: str) -> tuple[int, int, int, int, int]:
     """(words, 漢語, 和語, verbs, particles) of one mode-C morpheme, counted in short units.
 
@@ -310,16 +308,30 @@ def _fields(c: WordCounts) -> tuple[int, int, int, int, int]:
     return (c.words, c.kango, c.wago, c.verbs, c.fifth)
 
 
+# (surface, part of speech, subdivision, reading) → _word_class(...): a plain dictionary,
+# cheaper than lru_cache in the hottest loop; bounded, so odd input cannot grow it forever.
+_classes: dict[tuple[str, str, str, str], tuple[int, int, int, int, int]] = {}
+_CLASSES_MAX = 100_000
+
+
+def _class_of(key: tuple[str, str, str, str]) -> tuple[int, int, int, int, int]:
+    found = _word_class(*key)
+    if len(_classes) < _CLASSES_MAX:
+        _classes[key] = found
+    return found
+
+
 def _counts(toks: list[Token]) -> WordCounts:
-    cls = _word_class
-    rows = [  # a hot loop: _is_word inlined, columns summed in C
-        cls(surface, pos[0], pos[1], reading)
-        for surface, _, pos, reading, _ in toks
-        if pos[0] != "空白" and not surface.isspace()
-    ]
+    get = _classes.get
+    rows = []
+    for surface, _, pos, reading, _ in toks:  # a hot loop: _is_word inlined
+        if pos[0] == "空白" or surface.isspace():
+            continue
+        key = (surface, pos[0], pos[1], reading)
+        rows.append(get(key) or _class_of(key))
     if not rows:
         return WordCounts()
-    words, kango, wago, verbs, fifth = map(sum, zip(*rows, strict=True))
+    words, kango, wago, verbs, fifth = map(sum, zip(*rows, strict=True))  # summed in C
     return WordCounts(words, kango, wago, verbs, fifth)
 
 
