@@ -632,7 +632,7 @@ def test_cli_rewrite_json() -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout.decode("utf-8"))
     assert data["text"] == "すぐににげてください。電話029-273-0111"
-    assert data["sentences"][0]["rules"] == ["paraphrase"]
+    assert data["sentences"][0]["rules"] == ["paraphrase", "paraphrase_verbs"]
     assert {"kind": "phone", "text": "029-273-0111", "value": "0292730111"} in data["facts"]
     assert data["missing"] == []
 
@@ -1013,7 +1013,8 @@ def test_guard_undoes_rules_that_make_the_same_change(monkeypatch: pytest.Monkey
         return s.replace("払えます", "納付することが可能であると考えられます")
 
     rules = tuple(
-        (name, harder if name in ("paraphrase", "okonau") else rule) for name, rule in rw.RULES
+        (name, harder if name in ("paraphrase_verbs", "okonau") else rule)
+        for name, rule in rw.RULES
     )
     monkeypatch.setattr(rw, "RULES", rules)
     text = "市税は、コンビニエンスストアや銀行の窓口で、いつでも払えます。"

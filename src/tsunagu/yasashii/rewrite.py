@@ -631,6 +631,30 @@ def paraphrase(sentence: str) -> str:
     >>> paraphrase("至急、書類を提出してください。")
     'すぐに、書類を出してください。'
     """
+    return paraphrase_verbs(paraphrase_words(sentence))
+
+
+def paraphrase_words(sentence: str) -> str:
+    """Difficult words and set phrases to plain ones (至急 → すぐに, 道路 → 道).
+
+    >>> paraphrase_words("至急、道路を確認してください。")
+    'すぐに、道を確認してください。'
+    """
+    # Words first (至急提出 → すぐに提出), so that the verb is no longer inside a compound.
+    return _sub_all(_rules("words"), sentence)
+
+
+def paraphrase_verbs(sentence: str) -> str:
+    """漢語 サ変 verbs to 和語 verbs, conjugated (提出して → 出して, 避難する → にげる); a
+    bare noun is replaced only before a particle or the end.
+
+    A rule of its own, so that the readability guard can undo it alone: jReadability
+    counts the new verb against the sentence (避難してください has none: する is not
+    counted), while the plain words stay.
+
+    >>> paraphrase_verbs("避難してください。")
+    'にげてください。'
+    """
     regex, entries = _verb_regex()
 
     def repl(m: re.Match[str]) -> str:
@@ -639,9 +663,6 @@ def paraphrase(sentence: str) -> str:
             return _conjugate(forms, m.group(2))
         return noun or m.group()
 
-    # Words first (至急提出 → すぐに提出), so that the verb is no longer inside a compound;
-    # a bare noun is replaced only before a particle or the end.
-    sentence = _sub_all(_rules("words"), sentence)
     return regex.sub(repl, sentence)
 
 
@@ -1056,7 +1077,8 @@ RULES: tuple[tuple[str, Callable[[str, _Context], str]], ...] = (
     ("honorifics", lambda s, c: honorifics(s)),
     ("okonau", lambda s, c: okonau(s)),
     ("double_negatives", lambda s, c: double_negatives(s)),
-    ("paraphrase", lambda s, c: paraphrase(s)),
+    ("paraphrase", lambda s, c: paraphrase_words(s)),
+    ("paraphrase_verbs", lambda s, c: paraphrase_verbs(s)),
     ("potential", lambda s, c: potential(s)),
     ("time_notes", lambda s, c: time_notes(s)),
     ("phone_notes", lambda s, c: phone_notes(s)),
@@ -1079,6 +1101,7 @@ UNDOABLE = frozenset(
         "numerals",
         "okonau",
         "paraphrase",
+        "paraphrase_verbs",
         "phone_notes",
         "place_notes",
         "potential",
@@ -1290,19 +1313,25 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
                     trials.append((score, name, r))
             if not trials:
                 break
-            after, name, result = max(trials, key=lambda t: t[0])
+            # On a tie, undo a paraphrase rather than one of the guideline's own rules.
+            after, name, result = max(trials, key=lambda t: (t[0], t[1] in UNDOABLE))
             disabled |= {name}
             undone.append(Fallback(f"{name}:harder", ()))
-        if _harder_band(after, before) and len(toks) >= GUARD_MIN_WORDS:
-            # Two rules can make the same change (a polite form and a paraphrase), so that
-            # undoing either alone changes nothing: undo every rule the guard may undo.
-            every = UNDOABLE | GUIDELINE_RULES
-            r = _apply_rules(sentence, source_facts, ctx, every)
+        # Two rules can make the same change (a polite form and a paraphrase), so that
+        # undoing either alone changes nothing: undo every rule the guard may undo, the
+        # guideline's own rules last.
+        for group in (UNDOABLE, UNDOABLE | GUIDELINE_RULES):
+            if not _harder_band(after, before) or (
+                group is not UNDOABLE and len(toks) < GUARD_MIN_WORDS
+            ):
+                break
+            r = _apply_rules(sentence, source_facts, ctx, group)
             if (score := _score(r.output, ctx)) > after:
                 undone.extend(
                     Fallback(f"{n}:harder", ())
                     for n in sorted(set(result.rules) - set(r.rules) - disabled)
                 )
+                disabled |= group
                 after, result = score, r
         ctx.short = False
         result = SentenceRewrite(
