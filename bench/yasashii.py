@@ -105,9 +105,21 @@ def speed(sentences: list[str], seconds: float) -> dict[str, Any]:
 
 def quality() -> dict[str, Any]:
     """Corpus figures and furigana accuracy."""
-    from tsunagu.yasashii.quality import evaluate, furigana_misses, load_corpus, load_readings
+    from tsunagu.yasashii.quality import (
+        agreement,
+        evaluate,
+        furigana_misses,
+        load_corpus,
+        load_readings,
+        load_reference,
+        reference_gain,
+    )
 
     figures = evaluate(load_corpus(DATA / "corpus.yaml"), today=TODAY)
+    reference = load_reference(DATA / "jreadability_reference.yaml")
+    recorded = reference["corpus"][1::2]
+    current = sum(r == o.output for (r, _), o in zip(recorded, figures.outcomes, strict=True))
+    ref_score, ref_band, ref_harder = reference_gain(reference["corpus"])
     readings = load_readings(DATA / "readings.yaml")
     misses = furigana_misses(readings)
     return {
@@ -126,7 +138,18 @@ def quality() -> dict[str, Any]:
         "furigana_correct": len(readings) - len(misses),
         "furigana_accuracy": (len(readings) - len(misses)) / len(readings),
         "furigana_misses": [[m.text, m.word, m.reading, markup] for m, markup in misses],
+        "reference": {part: vars_of(agreement(items)) for part, items in reference.items()},
+        "reference_gain": {
+            "mean_score_gain": ref_score,
+            "mean_band_gain": ref_band,
+            "harder_band": ref_harder,
+            "rewrites_as_recorded": current,
+        },
     }
+
+
+def vars_of(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__slots__}
 
 
 def report(data: dict[str, Any]) -> None:
@@ -173,6 +196,20 @@ def report(data: dict[str, Any]) -> None:
     )
     for text, word, reading, markup in q["furigana_misses"]:
         print(f"    miss: {word} should be {reading} in {text}: {markup}")
+    print()
+    print("Scorer against recorded reference scores (jreadability 1.1.5 over UniDic 2.1.2,")
+    print("tests/yasashii/data/jreadability_reference.yaml):")
+    for part, a in q["reference"].items():
+        print(
+            f"  {part:<9} {a['items']:>4} texts: mean difference {a['bias']:+.3f}, "
+            f"mean absolute {a['mean_abs']:.3f}, same band {a['same_band']:.1%}"
+        )
+    g = q["reference_gain"]
+    print(
+        f"  gain of the recorded rewrites by the reference: {g['mean_score_gain']:+.2f} "
+        f"jReadability, {g['mean_band_gain']:+.2f} bands, harder band {g['harder_band']} "
+        f"({g['rewrites_as_recorded']}/{q['sentences']} rewrites unchanged since recorded)"
+    )
 
 
 def main(*, write: bool = True, argv: list[str] | None = None) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from tsunagu.yasashii.analysis import BANDS, analyze, split_sentences
+from tsunagu.yasashii.analysis import BANDS, analyze, band, score, split_sentences
 from tsunagu.yasashii.rewrite import facts, missing_facts, rewrite
 from tsunagu.yasashii.ruby import ruby
 
@@ -145,6 +145,49 @@ def evaluate(entries: Sequence[Entry], *, today: date) -> Figures:
         output_sentences=len(sentences),
         long_sentences=sum(len(s) > LONG_OUTPUT for s in sentences),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """How ``analyze``'s scores compare with recorded reference scores."""
+
+    items: int
+    bias: float  # mean of (ours − reference)
+    mean_abs: float  # mean of |ours − reference|
+    same_band: float  # share of items in the same level band
+
+
+def load_reference(path: str | Path) -> dict[str, list[tuple[str, float]]]:
+    """The parts of a recorded reference file (``data/record_jreadability.py``): each a
+    list of (text, reference score)."""
+    data: dict[str, Any] = yaml.safe_load(Path(path).read_text("utf-8"))
+    return {
+        part: [(str(i["text"]), float(i["score"])) for i in items]
+        for part, items in data.items()
+        if isinstance(items, list)
+    }
+
+
+def agreement(items: Sequence[tuple[str, float]]) -> Agreement:
+    """Compare ``analyze``'s score of each text with its reference score."""
+    diffs, same = [], 0
+    for text, reference in items:
+        ours = score(text)
+        diffs.append(ours - reference)
+        same += band(ours) == band(reference)
+    n = len(diffs) or 1
+    return Agreement(len(diffs), sum(diffs) / n, sum(map(abs, diffs)) / n, same / n)
+
+
+def reference_gain(pairs: Sequence[tuple[str, float]]) -> tuple[float, float, int]:
+    """(mean score gain, mean band gain, sentences in a harder band) by the reference
+    scores of a recorded corpus part, whose items alternate source and rewrite."""
+    gains, bands = [], []
+    for (_, before), (_, after) in zip(pairs[::2], pairs[1::2], strict=True):
+        gains.append(after - before)
+        bands.append(_BAND_RANK[band(after)] - _BAND_RANK[band(before)])
+    n = len(gains) or 1
+    return sum(gains) / n, sum(bands) / n, sum(b < 0 for b in bands)
 
 
 @dataclass(frozen=True, slots=True)
