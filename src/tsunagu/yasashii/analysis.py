@@ -14,38 +14,42 @@ The published formula (Lee & Hasebe; japan.md §5.3) is::
                   − 0.126 × 漢語率 (%)
                   − 0.042 × 和語率 (%)
                   − 0.145 × 動詞率 (%)
-                  − 0.044 × 助動詞率 (%)
+                  − 0.044 × 助詞率 (%)
 
-All rates are percentages of the words of the text. The fifth term is 助詞率 in the
-original papers, but the MIT Python port (``jreadability``) and others who matched the
-scores of jreadability.net use 助動詞 (auxiliary verbs); we follow them, and the choice is
-the constant ``FIFTH_TERM_POS``.
+All rates are percentages of the words of the text, counted as jreadability.net counts
+them: the fifth term is particles (助詞), as in the papers, and verbs UniDic marks
+非自立可能 (ある in あります, する in 確認する, いる in している, ください, いただく,
+来る and 見る after て) are not verbs. The MIT Python port ``jreadability`` counted
+auxiliary verbs and every verb until its pull request #2 (2024) aligned it with the site;
+an earlier version of this module followed the old port and was a whole band off on
+many sentences (see docs/yasashii.md).
 
 How close it comes
 ------------------
-The original uses UniDic's 語種 (word origin) field. SudachiPy's core dictionary has no
-語種, so we approximate it from the surface and part of speech:
+The original runs on UniDic (short units, with a 語種 field). SudachiPy's core dictionary
+has UniDic's parts of speech but no 語種, so:
 
+* Words: each SudachiPy mode-C morpheme is counted in mode-A units (the size of UniDic's
+  short units: 避難所 = 避難 + 所, 受け付け = 受け + 付け), proper nouns and the city's
+  names whole. Whitespace is not a word; punctuation is, as every MeCab token is.
 * 漢語: a word written only in kanji (with 々) of two or more characters, or a single
   kanji whose reading is a typical 音読み (one or two morae ending in ん, う, い, き, く,
-  ち, つ or a long vowel) — except proper nouns, which UniDic counts as 固有, verbs
-  and adjectives written with their kanji alone (来て, 見て, 出て), which are 和語, and a
-  short list of everyday 訓読み nouns of the same shape (道 みち, 手 て, その日 ひ). A
-  word SudachiPy keeps whole as お・ご + two or more kanji (ご利用, ご自宅) counts as 漢語:
-  UniDic has the prefix and the 漢語 noun as two words, as SudachiPy does for ご + 提出.
-* 外来語: a word written only in katakana (with ー). Not counted in either rate.
-* 和語: every other word made of kana or kanji+okurigana (particles, auxiliaries, verbs,
-  adjectives, kana words, 訓読み single kanji).
-* Words are SudachiPy morphemes in split mode C (the longest units), excluding only
-  whitespace: punctuation counts as a word, as every MeCab token does in the ``jreadability``
-  port (the rates are diluted the same way); symbols and numerals count in neither rate. UniDic uses shorter units, so mode C gives fewer
-  words per sentence (slightly easier scores) and counts a compound such as 住民税 as one
-  漢語 where UniDic counts two.
+  ち, つ or a long vowel), and the prefix ご — except proper nouns (固有), verbs and
+  adjectives written with their kanji alone (来て, 見て, 出て: 和語), the day suffix 日
+  (24日: 和語), a short list of everyday 訓読み nouns of the 音読み shape (道 みち, 手 て)
+  and of everyday 和語・混種語 written in kanji alone (場合, 窓口, 津波; 場所, 毎月),
+  each checked against UniDic. A word SudachiPy keeps whole as お・ご + kanji (ご利用)
+  counts as 漢語.
+* 外来語: a word written only in katakana (with ー); symbols and numerals: in neither rate.
+* 和語: every other word made of kana or kanji+okurigana.
 
-On hand-written municipal sentences the resulting bands separate official prose (上級)
-from easy Japanese (初級) as the original does; absolute values may differ from
-jreadability.net by a few tenths, so use the score to compare versions of a text, not as
-a certified level.
+``tests/yasashii/test_reference.py`` compares the scores with ones recorded from the
+reference port (``jreadability`` 1.1.5 over UniDic 2.1.2): on 150 procedure-catalog
+sentences the scorer was never adjusted on, the mean absolute difference is 0.24 and
+84 % of them fall in the same band. The port itself differs from jreadability.net
+(UniDic 2.2.0) by a little, so use the score to compare versions of a text, not as a
+certified level. Like any regression fitted on whole texts, it says little about one
+short sentence: にげてください scores lower than 避難してください (a verb for a noun).
 
 >>> report = analyze("ごみは朝8時までに出してください。")
 >>> report.sentences[0].honorifics[0].text
