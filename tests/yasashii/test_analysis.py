@@ -317,6 +317,10 @@ def test_docstring_examples(module: str) -> None:
         ("受け付けております。", (5, 0, 4, 1, 1)),  # 受け付け: 受け (a verb) + 付け
         ("場合は窓口へ。", (5, 0, 4, 0, 2)),  # 場合, 窓口: 和語 written in kanji alone
         ("毎月の家賃です。", (5, 0, 2, 0, 1)),  # 毎月, 家賃: 混種語, in neither rate
+        ("けがをした人は、びょういんへ。", (10, 2, 6, 0, 3)),  # けが 怪我, びょういん 病院: 漢語
+        ("だいたい五百円です。", (5, 3, 1, 0, 0)),  # だいたい 大体; 五百 is a 漢語 numeral
+        ("那珂湊駅へ行きます。", (6, 1, 3, 0, 1)),  # the city's name: 那珂湊 (固有) + 駅 (漢)
+        ("ところで、いろいろあります。", (7, 0, 5, 0, 1)),  # ところ 所, いろいろ 色々: 和語
     ],
 )
 def test_word_counts_agree_with_unidic(text: str, expected: tuple[int, ...]) -> None:

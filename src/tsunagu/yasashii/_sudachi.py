@@ -65,17 +65,21 @@ def _short_tokenizer() -> Tokenizer:
     return tok
 
 
-def short_units(word: str) -> list[tuple[str, str, str, str]]:
+def short_units(word: str) -> list[tuple[str, str, str, str, str]]:
     """``word`` (one mode-C morpheme) in SudachiPy's shortest units, the size of UniDic's
-    short units: (surface, part of speech, its subdivision, hiragana reading) each.
+    short units: (surface, part of speech, its subdivision, hiragana reading, normalized
+    form) each. The normalized form spells a word written in kana with its kanji
+    (びょうき → 病気), which tells a 漢語 written in kana.
 
-    The word is tokenized on its own, so a single unit may come back with a part of speech
-    that only fits out of context; callers keep the mode-C morpheme in that case.
+    The word is tokenized on its own, so a unit may come back with a part of speech that
+    only fits out of context; callers check it against the mode-C morpheme.
     """
-    units: list[tuple[str, str, str, str]] = []
+    units: list[tuple[str, str, str, str, str]] = []
     for m in _short_tokenizer().tokenize(word):
         pos = m.part_of_speech()
-        units.append((m.surface(), pos[0], pos[1], _to_hiragana(m.reading_form())))
+        units.append(
+            (m.surface(), pos[0], pos[1], _to_hiragana(m.reading_form()), m.normalized_form())
+        )
     return units
 
 

@@ -101,6 +101,9 @@ _SPACES = re.compile(r"\s")
 _KATAKANA_WORD = re.compile(r"[ァ-ヺー・ｦ-ﾟ]+")
 _BEAUTIFYING = frozenset("ごお御")
 _CONJUGATING_POS = frozenset({"動詞", "形容詞", "助動詞"})
+# Parts of speech whose kana spelling may hide a 漢語 (けが 怪我, ふつう 普通, たくさん 沢山).
+_KANA_KANGO_POS = frozenset({"名詞", "形状詞", "副詞"})
+_KANA = re.compile("[ぁ-ゖー]+")
 _ON_READING = re.compile(r"^(?:.[ゃゅょ]?(?:[んういきくちつ]|ー)?)$")
 # Everyday one-kanji 和語 nouns whose 訓読み has the shape of an 音読み (みち like いち, て
 # like け): UniDic counts them 和, the shape test alone would count them 漢. Keyed by the
@@ -123,7 +126,7 @@ _KANJI_WAGO = frozenset(
     広場 片側 見頃 積立 貸出 親子 一人 二人 大人 子供 手紙 夕方 物置 建物 乗物 切手 割引
     取扱 引越 申込 支払 売場 足元 手元 手前 身近 手軽 目安 目印 出口 入口 出前 引取 持物
     締切 問合 手続 雨水 港町 夜中 花火 名前 言葉 人々 見舞 組合 水際 川岸 坂道 近道 火元
-    竜巻 高潮 津波 雨戸 空家 家主 持主 借主 大家 年寄 若者 古着
+    竜巻 高潮 津波 雨戸 空家 家主 持主 借主 大家 年寄 若者 古着 色々 一寸
     """.split()
 )
 _KANJI_KONSHU = frozenset(
@@ -248,6 +251,8 @@ def _is_word(t: Token) -> bool:
 def _origin(t: Token) -> str:
     """漢, 和, 混, 外, 固 or 記 (symbols, numerals) (see the module docstring for the approximation)."""
     surface, pos0, pos1 = t.surface, t.pos[0], t.pos[1]
+    if pos1 == "数詞" and _KANJI_ONLY.fullmatch(surface):
+        return "和" if surface in ("四", "七") else "漢"  # よん, なな; 五百, 二十 are 漢語
     if pos0 in ("補助記号", "記号") or pos1 == "数詞":
         return "記"
     if pos1 == "固有名詞":
@@ -278,7 +283,14 @@ def _origin(t: Token) -> str:
     return "和"
 
 
-def _unit_class(surface: str, pos0: str, pos1: str, reading: str) -> tuple[int, int, int, int, int]:
+def _unit_class(
+    surface: str, pos0: str, pos1: str, reading: str, normalized: str = ""
+) -> tuple[int, int, int, int, int]:
+    if normalized and pos0 in _KANA_KANGO_POS and _KANA.fullmatch(surface):
+        # A word written in kana has the origin of its kanji spelling (びょうき 病気 and
+        # だいたい 大体 are 漢語, ところ 所 is 和語), as UniDic counts it.
+        if _KANJI_ONLY.fullmatch(normalized):
+            surface = normalized
     origin = _origin(Token(surface, 0, (pos0, pos1), reading, surface))
     return (
         1,
@@ -292,19 +304,24 @@ def _unit_class(surface: str, pos0: str, pos1: str, reading: str) -> tuple[int, 
 def _word_class(surface: str, pos0: str, pos1: str, reading: str) -> tuple[int, int, int, int, int]:
     """(words, 漢語, 和語, verbs, particles) of one mode-C morpheme, counted in short units.
 
-    UniDic, which the formula was fitted on, counts short units: 避難所 is 避難 + 所 and
-    受け付け is 受け + 付け. A compound is split into SudachiPy's mode-A units; a word
-    that stays whole keeps its in-context part of speech. Cached: a city's texts reuse a
-    small vocabulary, and the class depends on nothing else.
+    UniDic, which the formula was fitted on, counts short units: 避難所 is 避難 + 所,
+    受け付け is 受け + 付け and 那珂湊駅 is 那珂湊 + 駅. A compound is split into
+    SudachiPy's mode-A units; a word that stays whole keeps its in-context part of speech.
     """
-    if len(surface) > 1 and pos1 != "固有名詞" and pos0 not in ("補助記号", "空白"):
+    if len(surface) > 1 and pos0 not in ("補助記号", "空白"):
         units = short_units(surface)
-        if len(units) > 1:
+        # Out of context a verb's tail can read as particles (いたしかね → いたし か ね):
+        # a conjugating word is split only into conjugating units.
+        if len(units) > 1 and (
+            pos0 not in _CONJUGATING_POS or all(u[1] in _CONJUGATING_POS for u in units)
+        ):
             total = [0, 0, 0, 0, 0]
             for unit in units:
                 for i, n in enumerate(_unit_class(*unit)):
                     total[i] += n
             return (total[0], total[1], total[2], total[3], total[4])
+        if len(units) == 1 and units[0][1] == pos0:
+            return _unit_class(surface, pos0, pos1, reading, units[0][4])
     return _unit_class(surface, pos0, pos1, reading)
 
 
