@@ -37,6 +37,9 @@ class Token(NamedTuple):
     pos: tuple[str, ...]
     reading: str  # hiragana
     dictionary_form: str
+    # The dictionary word's id when everything above is what the dictionary says of it
+    # (so facts about the word can be remembered by id), else -1.
+    word: int = -1
 
 
 def dictionary() -> Dictionary:
@@ -119,19 +122,19 @@ def tokenize(text: str, base: int = 0) -> list[Token]:
             entry = known.get(m.word_id())
             if entry is None or entry[0] != surface:
                 entry = _entry(m, surface)
-            append(new(Token, (surface, offset + begin, entry[1], entry[2], entry[3])))
+            append(new(Token, (surface, offset + begin, entry[1], entry[2], entry[3], entry[4])))
     return tokens
 
 
 _INFLECTING = frozenset({"動詞", "形容詞", "助動詞", "接尾辞"})
-# Word id → (surface, part of speech, hiragana reading, dictionary form) of dictionary
-# words; the surface is kept because one entry can match differently written input
-# (full-width letters, long-vowel variants), whose reading is then asked again.
-_by_word_id: dict[int, tuple[str, tuple[str, ...], str, str]] = {}
+# Word id → (surface, part of speech, hiragana reading, dictionary form, word id) of
+# dictionary words. One entry can match differently written input (full-width letters,
+# long-vowel variants): such a surface is asked again, and its token's id is -1.
+_by_word_id: dict[int, tuple[str, tuple[str, ...], str, str, int]] = {}
 _WORD_ID_MAX = 200_000
 
 
-def _entry(m: Any, surface: str) -> tuple[str, tuple[str, ...], str, str]:
+def _entry(m: Any, surface: str) -> tuple[str, tuple[str, ...], str, str, int]:
     pos = m.part_of_speech()
     # A word in kana reads as written: no need to ask the dictionary.
     reading = _kana_reading.get(surface) if surface in _kana_reading else _kana_or_none(surface)
@@ -142,9 +145,10 @@ def _entry(m: Any, surface: str) -> tuple[str, tuple[str, ...], str, str]:
             reading = _to_hiragana(katakana)
     # Only inflecting words have a dictionary form other than the surface.
     lemma = m.dictionary_form() if pos[0] in _INFLECTING else surface
-    entry = (surface, pos, reading, lemma)
-    if not m.is_oov() and len(_by_word_id) < _WORD_ID_MAX:
-        _by_word_id[m.word_id()] = entry
+    word = m.word_id()
+    if m.is_oov() or word in _by_word_id or len(_by_word_id) >= _WORD_ID_MAX:
+        return (surface, pos, reading, lemma, -1)
+    entry = _by_word_id[word] = (surface, pos, reading, lemma, word)
     return entry
 
 

@@ -201,7 +201,10 @@ def band(score: float) -> str:
     >>> band(5.0)
     '初級後半'
     """
-    return next(name for lower, name in BANDS if score >= lower)
+    for lower, name in BANDS:
+        if score >= lower:
+            return name
+    return BANDS[-1][1]
 
 
 def split_sentences(text: str) -> list[tuple[int, str]]:
@@ -342,14 +345,24 @@ def _class_of(key: tuple[str, str, str, str]) -> tuple[int, int, int, int, int]:
     return found
 
 
+# Dictionary word id → _word_class(...) of its token: an int key, the cheapest lookup.
+_classes_by_word: dict[int, tuple[int, int, int, int, int]] = {}
+
+
 def _counts(toks: list[Token]) -> WordCounts:
+    by_word = _classes_by_word.get
     get = _classes.get
     rows = []
-    for surface, _, pos, reading, _ in toks:  # a hot loop: _is_word inlined
+    for surface, _, pos, reading, _, word in toks:  # a hot loop: _is_word inlined
         if pos[0] == "空白" or surface.isspace():
             continue
-        key = (surface, pos[0], pos[1], reading)
-        rows.append(get(key) or _class_of(key))
+        found = by_word(word)
+        if found is None:
+            key = (surface, pos[0], pos[1], reading)
+            found = get(key) or _class_of(key)
+            if word >= 0 and len(_classes_by_word) < _CLASSES_MAX:
+                _classes_by_word[word] = found
+        rows.append(found)
     if not rows:
         return WordCounts()
     words, kango, wago, verbs, fifth = map(sum, zip(*rows, strict=True))  # summed in C
@@ -472,6 +485,10 @@ def analyze(text: str, *, level: int = DEFAULT_LEVEL) -> Report:
     sentences = split_sentences(text)
     # One tokenization of the whole text (fewer SudachiPy calls), then grouped by sentence.
     all_tokens = tokens(text)
+    if len(sentences) == 1 and sentences[0][0] == 0 and len(sentences[0][1]) == len(text):
+        # One sentence that is the whole text: its report is the text's.
+        only = _sentence(text, 0, all_tokens, level)
+        return Report(sentences=(only,), score=only.score, band=only.band, counts=only.counts)
     reports: list[SentenceReport] = []
     i = 0
     for start, sentence in sentences:

@@ -260,7 +260,7 @@ def _apply_context(tokens: list[Token], text: str) -> list[Token]:
                 or any(text.startswith(b, end) for b in rule.before)
                 or any(text.endswith(a, 0, t.start) for a in rule.after)
             ):
-                t = t._replace(reading=rule.reading)
+                t = t._replace(reading=rule.reading, word=-1)
                 break
         out.append(t)
     return tokens if out is None else out
