@@ -38,15 +38,17 @@ has UniDic's parts of speech but no 語種, so:
   adjectives written with their kanji alone (来て, 見て, 出て: 和語), the day suffix 日
   (24日: 和語), a short list of everyday 訓読み nouns of the 音読み shape (道 みち, 手 て)
   and of everyday 和語・混種語 written in kanji alone (場合, 窓口, 津波; 場所, 毎月),
-  each checked against UniDic. A word SudachiPy keeps whole as お・ご + kanji (ご利用)
+  each checked against UniDic. A noun or adverb written in kana takes the origin of
+  SudachiPy's normalized (kanji) form: けが 怪我 and だいたい 大体 are 漢語. Numerals in
+  kanji are 漢語 (四 and 七 和語), Arabic numerals in neither rate. A word SudachiPy keeps whole as お・ご + kanji (ご利用)
   counts as 漢語.
 * 外来語: a word written only in katakana (with ー); symbols and numerals: in neither rate.
 * 和語: every other word made of kana or kanji+okurigana.
 
 ``tests/yasashii/test_reference.py`` compares the scores with ones recorded from the
 reference port (``jreadability`` 1.1.5 over UniDic 2.1.2): on 150 procedure-catalog
-sentences the scorer was never adjusted on, the mean absolute difference is 0.24 and
-84 % of them fall in the same band. The port itself differs from jreadability.net
+sentences the scorer was never adjusted on, the mean absolute difference is 0.18 and
+88 % of them fall in the same band. The port itself differs from jreadability.net
 (UniDic 2.2.0) by a little, so use the score to compare versions of a text, not as a
 certified level. Like any regression fitted on whole texts, it says little about one
 short sentence: にげてください scores lower than 避難してください (a verb for a noun).
