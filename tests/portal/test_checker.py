@@ -160,6 +160,7 @@ def test_page_shows_the_result(staff_client: StaffClient) -> None:
     assert "［1］" in html  # the number that ties a highlight to its reason
     assert "二重否定" in html and "意味を取り違えやすい" in html
     assert "書き換えた後も、すべて残っています。" in html
+    assert "動詞が多いと点数が下がります" in html  # why an easier word can score lower
     assert result.sentences[0].rewrite in html
     # The pasted text comes back in the textarea, escaped.
     assert "<script>alert(1)</script>" not in html
