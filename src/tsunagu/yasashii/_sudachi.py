@@ -52,19 +52,13 @@ def dictionary() -> Dictionary:
     return _dictionary
 
 
-def _tokenizer() -> Tokenizer:
-    tok: Tokenizer | None = getattr(_local, "tokenizer", None)
+def _tokenizer(mode: str = "C") -> Tokenizer:
+    """This thread's tokenizer in split mode ``mode`` (C: the longest units, A: the
+    shortest, which the readability score counts)."""
+    tok: Tokenizer | None = getattr(_local, mode, None)
     if tok is None:
-        tok = dictionary().tokenizer(mode=SplitMode.C)
-        _local.tokenizer = tok
-    return tok
-
-
-def _short_tokenizer() -> Tokenizer:
-    tok: Tokenizer | None = getattr(_local, "short", None)
-    if tok is None:
-        tok = dictionary().tokenizer(mode=SplitMode.A)
-        _local.short = tok
+        tok = dictionary().tokenizer(mode=getattr(SplitMode, mode))
+        setattr(_local, mode, tok)
     return tok
 
 
@@ -78,7 +72,7 @@ def short_units(word: str) -> list[tuple[str, str, str, str, str]]:
     only fits out of context; callers check it against the mode-C morpheme.
     """
     units: list[tuple[str, str, str, str, str]] = []
-    for m in _short_tokenizer().tokenize(word):
+    for m in _tokenizer("A").tokenize(word):
         pos = m.part_of_speech()
         units.append(
             (m.surface(), pos[0], pos[1], _to_hiragana(m.reading_form()), m.normalized_form())

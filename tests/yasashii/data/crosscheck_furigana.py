@@ -22,11 +22,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "src"))
 
+from catalog_text import catalog_sentences  # noqa: E402
 from fugashi import Tagger  # type: ignore[import-not-found]  # noqa: E402
 
 from tsunagu.yasashii import ruby  # noqa: E402
@@ -37,23 +36,9 @@ _KANJI = re.compile("[一-龥々]")
 
 
 def sentences() -> list[str]:
-    found: set[str] = set()
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-        elif isinstance(node, str):
-            for s in re.findall(r"[^。\n]{8,80}。", node):
-                if _KANJI.search(s) and not re.search("[a-zA-Z0-9０-９]", s):
-                    found.add(s.strip())
-
-    for path in sorted((ROOT / "src/tsunagu/procedures/catalog").glob("*.yaml")):
-        walk(yaml.safe_load(path.read_text("utf-8")))
-    return sorted(found)
+    return catalog_sentences(
+        lambda s: bool(_KANJI.search(s)) and not re.search("[a-zA-Z0-9０-９]", s)
+    )
 
 
 def ours(text: str) -> str:

@@ -30,6 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "src"))
 
+from catalog_text import catalog_sentences  # noqa: E402
 from fugashi import Tagger  # type: ignore[import-not-found]  # noqa: E402
 from jreadability import compute_readability  # type: ignore[import-not-found]  # noqa: E402
 
@@ -39,24 +40,13 @@ from tsunagu.yasashii.quality import load_corpus  # noqa: E402
 HERE = Path(__file__).resolve().parent
 
 
-def catalog_sentences() -> list[str]:
-    found: set[str] = set()
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-        elif isinstance(node, str):
-            for s in re.findall(r"[^。\n]{8,80}。", node):
-                if re.search("[ぁ-ん]", s) and not re.search("[a-zA-Z]{3,}", s):
-                    found.add(s.strip())
-
-    for path in sorted((ROOT / "src/tsunagu/procedures/catalog").glob("*.yaml")):
-        walk(yaml.safe_load(path.read_text("utf-8")))
-    return random.Random(1).sample(sorted(found), 150)
+def sample() -> list[str]:
+    return random.Random(1).sample(
+        catalog_sentences(
+            lambda s: bool(re.search("[ぁ-ん]", s)) and not re.search("[a-zA-Z]{3,}", s)
+        ),
+        150,
+    )
 
 
 def main() -> None:
@@ -70,7 +60,7 @@ def main() -> None:
         out = rewrite(entry.text, today=date(2026, 11, 25)).text
         corpus.append({"text": entry.text, "score": ref(entry.text)})
         corpus.append({"text": out, "score": ref(out)})
-    held_out = [{"text": s, "score": ref(s)} for s in catalog_sentences()]
+    held_out = [{"text": s, "score": ref(s)} for s in sample()]
     data = {
         "reference": "jreadability 1.1.5, unidic-lite 1.0.8 (UniDic 2.1.2), fugashi",
         "corpus": corpus,
