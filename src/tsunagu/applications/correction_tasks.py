@@ -3,17 +3,16 @@ and that their answer arrived."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.core.mail import send_mail
 from django.tasks import task
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tsunagu.applications.correction_diff import field_label, slot_label
 from tsunagu.applications.models import ApplicationCorrection
+from tsunagu.applications.tasks import mail_resident
 from tsunagu.core.fieldtypes import reading_lang
 from tsunagu.procedures.selectors import procedure_version_get
 
@@ -41,40 +40,22 @@ def _send(correction_id: str, template: str, subject: str) -> bool:
         .filter(pk=correction_id)
         .first()
     )
-    if corr is None or not corr.application.resident.email:
+    if corr is None:
         return False
     app = corr.application
     proc = procedure_version_get(code=app.procedure_code, version=app.procedure_version)
-    with translation.override(app.language or "ja"):
+
+    def context() -> dict[str, Any]:
         reading = reading_lang()
-        city = (
-            settings.TSUNAGU_CITY["name_en"]
-            if reading == "en"
-            else settings.TSUNAGU_CITY["name_ja"]
-        )
-        body = render_to_string(
-            template,
-            {
-                "app": app,
-                "proc": proc,
-                "correction": corr,
-                "fields": [field_label(proc, f, reading) for f in corr.fields],
-                "slots": [slot_label(proc, s, reading) for s in corr.attachment_slots],
-                "url": public_url(
-                    reverse("applications:detail", kwargs={"application_id": app.pk})
-                ),
-                "city": settings.TSUNAGU_CITY,
-                "city_name": city,
-            },
-        )
-        text = _(subject) % {"city": city, "number": app.receipt_number}
-    send_mail(
-        subject=text,
-        message=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[app.resident.email],
-    )
-    return True
+        return {
+            "proc": proc,
+            "correction": corr,
+            "fields": [field_label(proc, f, reading) for f in corr.fields],
+            "slots": [slot_label(proc, s, reading) for s in corr.attachment_slots],
+            "url": public_url(reverse("applications:detail", kwargs={"application_id": app.pk})),
+        }
+
+    return mail_resident(app, template=template, subject=subject, context=context)
 
 
 @task()

@@ -13,19 +13,17 @@ import hashlib
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.tasks import task
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from tsunagu.accounts.models import Resident
 from tsunagu.applications.models import Application, ApplicationDocument
+from tsunagu.applications.tasks import mail_resident
 from tsunagu.audit.services import audit_record
 
 
@@ -128,27 +126,11 @@ def send_document_email(document_id: str) -> bool:
         .filter(pk=document_id)
         .first()
     )
-    if doc is None or not doc.application.resident.email:
+    if doc is None:
         return False
-    app = doc.application
-    with translation.override(app.language or "ja"):
-        city = (
-            settings.TSUNAGU_CITY["name_en"]
-            if translation.get_language() == "en"
-            else settings.TSUNAGU_CITY["name_ja"]
-        )
-        body = render_to_string(
-            "applications/documents_email.txt",
-            {"app": app, "doc": doc, "city": settings.TSUNAGU_CITY, "city_name": city},
-        )
-        subject = _("【%(city)s】書類が届きました（受付番号 %(number)s）") % {
-            "city": city,
-            "number": app.receipt_number,
-        }
-    send_mail(
-        subject=subject,
-        message=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[app.resident.email],
+    return mail_resident(
+        doc.application,
+        template="applications/documents_email.txt",
+        subject=gettext_noop("【%(city)s】書類が届きました（受付番号 %(number)s）"),
+        context=lambda: {"doc": doc},
     )
-    return True
