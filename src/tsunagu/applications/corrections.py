@@ -11,7 +11,6 @@ files left out of the new version stay stored.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -494,26 +493,14 @@ def _signature_problem(
     resident: Resident,
     signed: signing.SignedData | None,
 ) -> tuple[str, dict[str, Any] | None, list[dict[str, str]] | None]:
-    if signed is None:
-        return _("この手続きは、マイナンバーカードでの電子署名が必要です。"), None, None
-    data = correction_signed_bytes(correction=correction, proc=proc)
-    if hashlib.sha256(data).hexdigest() != signed.data_sha256:
-        return (
-            _("署名した後に補正の内容が変わりました。内容を確認し、もう一度署名してください。"),
-            None,
-            None,
-        )
-    verification = signing.signature_verify(data=data, signed=signed)
-    if not verification.valid:
-        reasons = "".join(str(r.message) for r in verification.reasons)
-        return _("電子署名を確認できませんでした。%(reasons)s") % {"reasons": reasons}, None, None
-    mismatches = signing.applicant_mismatches(
-        verification=verification,
+    return signing.signature_check(
+        data=correction_signed_bytes(correction=correction, proc=proc),
+        signed=signed,
         proc=proc,
         answers=correction_answers_after(correction, proc),
         resident=resident,
+        changed=_("署名した後に補正の内容が変わりました。内容を確認し、もう一度署名してください。"),
     )
-    return "", verification.as_json(), mismatches
 
 
 def application_correction_submit(

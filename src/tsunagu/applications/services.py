@@ -7,7 +7,6 @@ through ``transaction.on_commit``.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -572,23 +571,14 @@ def _check_signature(
 ) -> tuple[str, dict[str, Any] | None, list[dict[str, str]] | None]:
     from tsunagu.applications import signing
 
-    if signed is None:
-        return _("この手続きは、マイナンバーカードでの電子署名が必要です。"), None, None
-    data = signing.signed_bytes(proc=proc, draft=draft, answers=answers)
-    if hashlib.sha256(data).hexdigest() != signed.data_sha256:
-        return (
-            _("署名した後に申請の内容が変わりました。内容を確認し、もう一度署名してください。"),
-            None,
-            None,
-        )
-    verification = signing.signature_verify(data=data, signed=signed)
-    if not verification.valid:
-        reasons = "".join(str(r.message) for r in verification.reasons)
-        return _("電子署名を確認できませんでした。%(reasons)s") % {"reasons": reasons}, None, None
-    mismatches = signing.applicant_mismatches(
-        verification=verification, proc=proc, answers=answers, resident=resident
+    return signing.signature_check(
+        data=signing.signed_bytes(proc=proc, draft=draft, answers=answers),
+        signed=signed,
+        proc=proc,
+        answers=answers,
+        resident=resident,
+        changed=_("署名した後に申請の内容が変わりました。内容を確認し、もう一度署名してください。"),
     )
-    return "", verification.as_json(), mismatches
 
 
 def _application_create(

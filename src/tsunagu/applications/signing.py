@@ -296,6 +296,33 @@ def signature_verify(*, data: bytes, signed: SignedData) -> jpki.SignatureVerifi
     )
 
 
+def signature_check(
+    *,
+    data: bytes,
+    signed: SignedData | None,
+    proc: Procedure,
+    answers: dict[str, Any],
+    resident: Resident,
+    changed: str,
+) -> tuple[str, dict[str, Any] | None, list[dict[str, str]] | None]:
+    """Check a signature over ``data`` (the canonical bytes of what is submitted):
+    (problem, verification as JSON, mismatches with the applicant). ``problem`` is empty
+    when the signature is valid, else a message for the resident; ``changed`` is the one
+    for content that changed after it was signed."""
+    if signed is None:
+        return _("この手続きは、マイナンバーカードでの電子署名が必要です。"), None, None
+    if hashlib.sha256(data).hexdigest() != signed.data_sha256:
+        return changed, None, None
+    verification = signature_verify(data=data, signed=signed)
+    if not verification.valid:
+        reasons = "".join(str(r.message) for r in verification.reasons)
+        return _("電子署名を確認できませんでした。%(reasons)s") % {"reasons": reasons}, None, None
+    mismatches = applicant_mismatches(
+        verification=verification, proc=proc, answers=answers, resident=resident
+    )
+    return "", verification.as_json(), mismatches
+
+
 def applicant_mismatches(
     *,
     verification: jpki.SignatureVerification,
