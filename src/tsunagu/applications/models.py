@@ -151,11 +151,12 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.draft_id}/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
 
 
-class Attachment(models.Model):
+class ResidentFile(models.Model):
+    """What is kept of a file a resident uploaded; the subclass owns the file and says
+    what it belongs to."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="attachments")
     slot = models.CharField(max_length=40)
-    file = models.FileField(upload_to=attachment_path, max_length=200)
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=80)
     kind = models.CharField(max_length=10)
@@ -165,10 +166,16 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["uploaded_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.slot}: {self.original_name}"
+
+
+class Attachment(ResidentFile):
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
 
 
 class HandoffOutbox(models.Model):
@@ -311,28 +318,13 @@ def correction_file_path(instance: CorrectionFile, filename: str) -> str:
     )
 
 
-class CorrectionFile(models.Model):
+class CorrectionFile(ResidentFile):
     """A file the resident attached while answering a correction."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     correction = models.ForeignKey(
         ApplicationCorrection, on_delete=models.PROTECT, related_name="files"
     )
-    slot = models.CharField(max_length=40)
     file = models.FileField(upload_to=correction_file_path, max_length=200)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=80)
-    kind = models.CharField(max_length=10)
-    converted_from = models.CharField(max_length=10, blank=True)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.slot}: {self.original_name}"
 
 
 class CorrectionSignature(models.Model):
