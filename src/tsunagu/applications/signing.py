@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tsunagu.accounts.models import Resident
+from tsunagu.accounts.oidc.sign import SignFailed, sign_finish, sign_start
 from tsunagu.applications import engine
 from tsunagu.applications.canonical import application_canonical_bytes
 from tsunagu.applications.models import Draft
@@ -78,14 +79,9 @@ class SigningError(Exception):
         self.message = message
 
 
-class SigningFailed(Exception):
-    """A redirect signing flow failed; ``reason`` is a short code for the audit log."""
-
-    def __init__(self, reason: str, *, draft_id: str = "", detail: str = "") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.draft_id = draft_id
-        self.detail = detail
+# A redirect signing flow failed (``reason``, ``draft_id``, ``detail``): the one exception
+# of the plugin interface, raised as it is by the デジタル認証アプリ flow too.
+SigningFailed = SignFailed
 
 
 @dataclass(frozen=True)
@@ -222,29 +218,19 @@ class DigitalAuthAppSigning(SigningPlugin):
         return bool(config.client_id and config.issuer) and not config.problems()
 
     def begin(self, *, request: HttpRequest, draft: Draft, data: bytes, title: str) -> str:
-        from tsunagu.accounts.oidc.sign import SignFailed, sign_start
-
-        try:
-            return sign_start(
-                plugin=self._provider(),
-                request=request,
-                digest=hashlib.sha256(data).digest(),
-                draft_id=str(draft.pk),
-                redirect_uri=request.build_absolute_uri(
-                    reverse("applications:sign_callback", kwargs={"plugin_id": self.id})
-                ),
-                title=title,
-            )
-        except SignFailed as exc:
-            raise SigningFailed(exc.reason, draft_id=exc.draft_id, detail=exc.detail) from exc
+        return sign_start(
+            plugin=self._provider(),
+            request=request,
+            digest=hashlib.sha256(data).digest(),
+            draft_id=str(draft.pk),
+            redirect_uri=request.build_absolute_uri(
+                reverse("applications:sign_callback", kwargs={"plugin_id": self.id})
+            ),
+            title=title,
+        )
 
     def finish(self, *, request: HttpRequest, resident: Resident) -> SignCompletion:
-        from tsunagu.accounts.oidc.sign import SignFailed, sign_finish
-
-        try:
-            result = sign_finish(plugin=self._provider(), request=request)
-        except SignFailed as exc:
-            raise SigningFailed(exc.reason, draft_id=exc.draft_id, detail=exc.detail) from exc
+        result = sign_finish(plugin=self._provider(), request=request)
         # A resident logged in through this provider must sign as themselves: the pairwise
         # sub of the signer is the one of the login (other logins rely on the 4情報 check).
         if resident.provider == "digital-auth-app" and result.subject != resident.subject:
