@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -371,6 +372,29 @@ def _counts(toks: list[Token]) -> WordCounts:
     return WordCounts(words, kango, wago, verbs, fifth)
 
 
+def tokens_by_sentence(
+    toks: list[Token], sentences: Iterable[tuple[int, str]]
+) -> Iterator[list[Token]]:
+    """The tokens of each (start, sentence) of a text, in order (``toks`` are the
+    text's tokens; those between sentences, such as line breaks, belong to none)."""
+    i, n = 0, len(toks)
+    for start, sentence in sentences:
+        end = start + len(sentence)
+        while i < n and toks[i].start < start:
+            i += 1
+        j = i
+        while j < n and toks[j].start < end:
+            j += 1
+        yield toks[i:j]
+        i = j
+
+
+def total_counts(counts: Iterable[WordCounts]) -> WordCounts:
+    """The sum of ``counts``, built as one object (frozen dataclasses are slow to build)."""
+    columns = list(zip(*map(_fields, counts), strict=True))
+    return WordCounts(*map(sum, columns)) if columns else WordCounts()
+
+
 def score(text: str) -> float:
     """``analyze(text).score`` without the per-sentence findings (the rewriter's guard).
 
@@ -491,22 +515,12 @@ def analyze(text: str, *, level: int = DEFAULT_LEVEL) -> Report:
         # One sentence that is the whole text: its report is the text's.
         only = _sentence(text, 0, all_tokens, level)
         return Report(sentences=(only,), score=only.score, band=only.band, counts=only.counts)
-    reports: list[SentenceReport] = []
-    i = 0
-    for start, sentence in sentences:
-        end = start + len(sentence)
-        while i < len(all_tokens) and all_tokens[i].start < start:
-            i += 1
-        j = i
-        while j < len(all_tokens) and all_tokens[j].start < end:
-            j += 1
-        reports.append(_sentence(sentence, start, all_tokens[i:j], level))
-        i = j
-    if len(reports) == 1:
-        total = reports[0].counts
-    else:  # one object, not one per addition (frozen dataclasses are slow to build)
-        total = WordCounts(
-            *(sum(column) for column in zip(*(_fields(r.counts) for r in reports), strict=True))
+    reports = [
+        _sentence(sentence, start, toks, level)
+        for (start, sentence), toks in zip(
+            sentences, tokens_by_sentence(all_tokens, sentences), strict=True
         )
+    ]
+    total = reports[0].counts if len(reports) == 1 else total_counts(r.counts for r in reports)
     score = readability(total, len(reports))
     return Report(sentences=tuple(reports), score=score, band=band(score), counts=total)

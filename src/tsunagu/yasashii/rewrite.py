@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
+from itertools import accumulate
 from typing import Any, Protocol, runtime_checkable
 
 from tsunagu.yasashii._sudachi import Token
@@ -55,6 +56,8 @@ from tsunagu.yasashii.analysis import (
     band,
     readability,
     split_sentences,
+    tokens_by_sentence,
+    total_counts,
 )
 from tsunagu.yasashii.lexicon import (
     city_words,
@@ -1207,28 +1210,25 @@ def _apply_rules(
     return SentenceRewrite(sentence, output, tuple(applied), tuple(fallbacks), source_facts)
 
 
+def _sentence_counts(sentences: list[str]) -> dict[str, WordCounts]:
+    """The word counts of each sentence, tokenized in one call (as sentences end in 。 no
+    word crosses from one to the next)."""
+    starts = accumulate(map(len, sentences), initial=0)  # one more than there are sentences
+    spans = list(zip(starts, sentences, strict=False))
+    toks = tokens("".join(sentences))
+    return {s: _counts(t) for (_, s), t in zip(spans, tokens_by_sentence(toks, spans), strict=True)}
+
+
 @cache
 def _term_note_counts() -> dict[str, WordCounts]:
     """The word counts of each term's explanation as a sentence of its own (data, so
     counted once per process, like the compiled patterns)."""
-    notes = [f"{term}は、{text}です。" for term, text in _term_regex()[1].items()]
-    toks = tokens("".join(notes))
-    counts: dict[str, WordCounts] = {}
-    i = end = 0
-    for note in notes:
-        end += len(note)
-        j = i
-        while j < len(toks) and toks[j].start < end:
-            j += 1
-        counts[note] = _counts(toks[i:j])
-        i = j
-    return counts
+    return _sentence_counts([f"{term}は、{text}です。" for term, text in _term_regex()[1].items()])
 
 
 def _score(output: tuple[str, ...], ctx: _Context) -> float:
     """``score("".join(output))``, counting each sentence once per source sentence: the
-    guard's runs share most of their sentences, so only the new ones are tokenized (in
-    one call, as sentences end in 。 no word crosses from one to the next)."""
+    guard's runs share most of their sentences, so only the new ones are tokenized."""
     known = ctx.counts
     notes = _term_note_counts()
     for sentence in output:
@@ -1236,26 +1236,10 @@ def _score(output: tuple[str, ...], ctx: _Context) -> float:
             known[sentence] = notes[sentence]
     new = [s for s in dict.fromkeys(output) if s not in known]
     if new:
-        toks = tokens("".join(new))
-        i = end = 0
-        for sentence in new:
-            end += len(sentence)
-            j = i
-            while j < len(toks) and toks[j].start < end:
-                j += 1
-            known[sentence] = _counts(toks[i:j])
-            i = j
+        known.update(_sentence_counts(new))
     if len(output) == 1:
         return readability(known[output[0]], 1)
-    total = [0, 0, 0, 0, 0]
-    for sentence in output:
-        c = known[sentence]
-        total[0] += c.words
-        total[1] += c.kango
-        total[2] += c.wago
-        total[3] += c.verbs
-        total[4] += c.fifth
-    return readability(WordCounts(*total), len(output))
+    return readability(total_counts(known[s] for s in output), len(output))
 
 
 def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
