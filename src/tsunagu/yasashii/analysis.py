@@ -30,8 +30,9 @@ The original runs on UniDic (short units, with a 語種 field). SudachiPy's core
 has UniDic's parts of speech but no 語種, so:
 
 * Words: each SudachiPy mode-C morpheme is counted in mode-A units (the size of UniDic's
-  short units: 避難所 = 避難 + 所, 受け付け = 受け + 付け), proper nouns and the city's
-  names whole. Whitespace is not a word; punctuation is, as every MeCab token is.
+  short units: 避難所 = 避難 + 所, 受け付け = 受け + 付け, and the city's compound names
+  too: 那珂湊駅 = 那珂湊 + 駅). Whitespace is not a word; punctuation is, as every MeCab
+  token is.
 * 漢語: a word written only in kanji (with 々) of two or more characters, or a single
   kanji whose reading is a typical 音読み (one or two morae ending in ん, う, い, き, く,
   ち, つ or a long vowel), and the prefix ご — except proper nouns (固有), verbs and
@@ -40,8 +41,8 @@ has UniDic's parts of speech but no 語種, so:
   and of everyday 和語・混種語 written in kanji alone (場合, 窓口, 津波; 場所, 毎月),
   each checked against UniDic. A noun or adverb written in kana takes the origin of
   SudachiPy's normalized (kanji) form: けが 怪我 and だいたい 大体 are 漢語. Numerals in
-  kanji are 漢語 (四 and 七 和語), Arabic numerals in neither rate. A word SudachiPy keeps whole as お・ご + kanji (ご利用)
-  counts as 漢語.
+  kanji are 漢語 (四 and 七 和語), Arabic numerals in neither rate. A word SudachiPy keeps
+  whole as お・ご + kanji (ご利用) counts as 漢語.
 * 外来語: a word written only in katakana (with ー); symbols and numerals: in neither rate.
 * 和語: every other word made of kana or kanji+okurigana.
 
@@ -81,7 +82,7 @@ DEFAULT_LEVEL = 3
 FIFTH_TERM_POS = "助詞"
 # UniDic's 非自立可能 verbs (ある in あります, する in 確認する, いる in している, ください,
 # いただく) are not counted as verbs: jreadability.net does not count them.
-_AUXILIARY_VERB = "非自立可能"
+_DEPENDENT_VERB = "非自立可能"
 
 # (lower bound, band), higher scores are easier. The published bands are 0.5–1.4 …
 # 5.5–6.4; scores outside that range clamp to the nearest band.
@@ -302,7 +303,7 @@ def _unit_class(
         1,
         origin == "漢",
         origin == "和",
-        pos0 == "動詞" and pos1 != _AUXILIARY_VERB,
+        pos0 == "動詞" and pos1 != _DEPENDENT_VERB,
         pos0 == FIFTH_TERM_POS,
     )
 
@@ -321,11 +322,8 @@ def _word_class(surface: str, pos0: str, pos1: str, reading: str) -> tuple[int, 
         if len(units) > 1 and (
             pos0 not in _CONJUGATING_POS or all(u[1] in _CONJUGATING_POS for u in units)
         ):
-            total = [0, 0, 0, 0, 0]
-            for unit in units:
-                for i, n in enumerate(_unit_class(*unit)):
-                    total[i] += n
-            return (total[0], total[1], total[2], total[3], total[4])
+            w, k, a, v, p = map(sum, zip(*(_unit_class(*u) for u in units), strict=True))
+            return (w, k, a, v, p)
         if len(units) == 1 and units[0][1] == pos0:
             return _unit_class(surface, pos0, pos1, reading, units[0][4])
     return _unit_class(surface, pos0, pos1, reading)
