@@ -31,6 +31,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,7 @@ def quality() -> dict[str, Any]:
         "furigana_correct": len(readings) - len(misses),
         "furigana_accuracy": (len(readings) - len(misses)) / len(readings),
         "furigana_misses": [[m.text, m.word, m.reading, markup] for m, markup in misses],
-        "reference": {part: vars_of(agreement(items)) for part, items in reference.items()},
+        "reference": {part: asdict(agreement(items)) for part, items in reference.items()},
         "reference_gain": {
             "mean_score_gain": ref_score,
             "mean_band_gain": ref_band,
@@ -146,10 +147,6 @@ def quality() -> dict[str, Any]:
             "rewrites_as_recorded": current,
         },
     }
-
-
-def vars_of(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__slots__}
 
 
 def report(data: dict[str, Any]) -> None:

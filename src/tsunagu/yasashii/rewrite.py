@@ -1267,8 +1267,10 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
         if max(map(len, shorter.output)) < max(map(len, result.output)):
             result = shorter
         ctx.short = False
-    applied = set(result.rules)
-    if not UNDOABLE & applied and (not GUIDELINE_RULES & applied or len(toks) < GUARD_MIN_WORDS):
+    # The guideline's own rules (plain polite forms, positive statements, plain dates and
+    # times) are undone only in a sentence long enough for the score to mean something.
+    undoable = UNDOABLE | GUIDELINE_RULES if len(toks) >= GUARD_MIN_WORDS else UNDOABLE
+    if not undoable & set(result.rules):
         return _explained(result, ctx)  # nothing the guard could undo: no need to score
     ctx.counts[sentence] = source_counts = _counts(toks)
     before = readability(source_counts, 1)
@@ -1281,15 +1283,9 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
         disabled: frozenset[str] = frozenset()
         undone: list[Fallback] = []
         # Undo the rule whose removal helps most, until the sentence is back in its band.
-        # The guideline's own rules (plain polite forms, positive statements, plain dates
-        # and times) are undone only in a sentence long enough for the score to mean
-        # something.
         while _harder_band(after, before):
-            candidates = UNDOABLE & set(result.rules)
-            if len(toks) >= GUARD_MIN_WORDS:
-                candidates |= GUIDELINE_RULES & set(result.rules)
             trials = []
-            for name in sorted(candidates):
+            for name in sorted(undoable & set(result.rules)):
                 r = _apply_rules(sentence, source_facts, ctx, disabled | {name})
                 if (score := _score(r.output, ctx)) > after:
                     trials.append((score, name, r))
@@ -1302,10 +1298,8 @@ def _rewrite_sentence(sentence: str, ctx: _Context) -> SentenceRewrite:
         # Two rules can make the same change (a polite form and a paraphrase), so that
         # undoing either alone changes nothing: undo every rule the guard may undo, the
         # guideline's own rules last.
-        for group in (UNDOABLE, UNDOABLE | GUIDELINE_RULES):
-            if not _harder_band(after, before) or (
-                group is not UNDOABLE and len(toks) < GUARD_MIN_WORDS
-            ):
+        for group in dict.fromkeys((UNDOABLE, undoable)):
+            if not _harder_band(after, before):
                 break
             r = _apply_rules(sentence, source_facts, ctx, group)
             if (score := _score(r.output, ctx)) > after:
