@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,7 @@ from django.test import Client
 from django.utils import translation
 
 from tsunagu.accounts.models import Resident
+from tsunagu.accounts.oidc.keys import public_jwks
 from tsunagu.accounts.staff_models import StaffProfile
 from tsunagu.procedures.loader import catalog
 
@@ -146,3 +150,29 @@ def staff_client(db: None) -> Any:
         return client
 
     return make
+
+
+class _ClientJwksHandler(BaseHTTPRequestHandler):
+    """Serves ``public_jwks()``: our client keys, as the OIDC provider fetches them."""
+
+    def do_GET(self) -> None:
+        body = json.dumps(public_jwks()).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def client_jwks_url() -> Iterator[str]:
+    """The address of our client JWKS on a local HTTP server, for the local OIDC provider
+    (``private_key_jwt`` client authentication), for one test module."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ClientJwksHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/oidc/jwks.json"
+    server.shutdown()
+    server.server_close()

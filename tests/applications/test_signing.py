@@ -186,14 +186,11 @@ def test_the_back_office_receives_the_verified_signer(client: Client, test_catal
 
 import json  # noqa: E402
 import re  # noqa: E402
-import threading  # noqa: E402
 import urllib.error  # noqa: E402
 import urllib.parse  # noqa: E402
 import urllib.request  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
 
-from tsunagu.accounts.oidc.keys import public_jwks  # noqa: E402
 from tsunagu.audit.models import AuditEvent  # noqa: E402
 from tsunagu.devtools.oidc_provider import ProviderProcess, start_provider  # noqa: E402
 
@@ -202,36 +199,14 @@ LOGIN_CALLBACK = "http://testserver/login/digital-auth-app/callback/"
 SIGN_CALLBACK = "http://testserver/applications/sign/digital-auth-app/callback/"
 
 
-class _JwksHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps(public_jwks()).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def _jwks_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _JwksHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/oidc/jwks.json"
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.fixture(scope="module")
 def _signing_op(
-    _jwks_url: str, tmp_path_factory: pytest.TempPathFactory
+    client_jwks_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[ProviderProcess, Path]]:
     jpki_dir = tmp_path_factory.mktemp("dev-jpki")
     with start_provider(
         redirect_uris=[LOGIN_CALLBACK, SIGN_CALLBACK],
-        client_jwks_url=_jwks_url,
+        client_jwks_url=client_jwks_url,
         client_id=CLIENT_ID,
         test_control=True,
         jpki_dir=jpki_dir,

@@ -1,8 +1,8 @@
 """End to end against the real local provider process (tsunagu.devtools.oidc_provider).
 
 The provider runs as a separate process. It checks our ``private_key_jwt`` assertions by
-fetching our JWKS over HTTP, so this module serves ``public_jwks()`` from a small
-``http.server`` thread on 127.0.0.1 (not ``live_server``: the JWKS is the only thing the
+fetching our JWKS over HTTP, so the ``client_jwks_url`` fixture (tests/conftest.py)
+serves ``public_jwks()`` from a small ``http.server`` thread on 127.0.0.1 (not ``live_server``: the JWKS is the only thing the
 provider fetches from us, and the tests keep the fast, transaction-wrapped database). The
 browser side is the Django test client for our pages and urllib for the provider's pages.
 """
@@ -12,11 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -34,33 +32,13 @@ CLIENT_ID = "RP00000001"
 CALLBACK = "http://testserver/login/digital-auth-app/callback/"
 
 
-class _JwksHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps(public_jwks()).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
-def jwks_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _JwksHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/oidc/jwks.json"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def op(jwks_url: str) -> Iterator[ProviderProcess]:
+def op(client_jwks_url: str) -> Iterator[ProviderProcess]:
     with start_provider(
-        redirect_uris=[CALLBACK], client_jwks_url=jwks_url, client_id=CLIENT_ID, test_control=True
+        redirect_uris=[CALLBACK],
+        client_jwks_url=client_jwks_url,
+        client_id=CLIENT_ID,
+        test_control=True,
     ) as process:
         yield process
 
@@ -225,11 +203,11 @@ def test_our_key_rotation_is_followed_by_the_provider(client: Client, daa: Provi
 
 
 def test_other_userinfo_formats(
-    client: Client, daa: ProviderProcess, jwks_url: str, settings: Any
+    client: Client, daa: ProviderProcess, client_jwks_url: str, settings: Any
 ) -> None:
     with start_provider(
         redirect_uris=[CALLBACK],
-        client_jwks_url=jwks_url,
+        client_jwks_url=client_jwks_url,
         client_id=CLIENT_ID,
         birthdate_format="compact",
         gender_format="word",

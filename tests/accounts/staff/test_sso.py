@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,6 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.accounts.staff.conftest import PASSWORD, code_for, enrol
-from tsunagu.accounts.oidc.keys import public_jwks
 from tsunagu.accounts.selectors import SESSION_RESIDENT
 from tsunagu.accounts.staff_models import StaffProfile
 from tsunagu.accounts.staff_services import SESSION_STAFF, SESSION_STAFF_PENDING, staff_create
@@ -34,32 +31,13 @@ CLIENT_ID = "RP00000001"
 CALLBACK = "http://testserver/staff/login/sso/callback/"
 
 
-class _JwksHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = json.dumps(public_jwks()).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
-def _jwks_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _JwksHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/oidc/jwks.json"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def _op(_jwks_url: str) -> Iterator[ProviderProcess]:
+def _op(client_jwks_url: str) -> Iterator[ProviderProcess]:
     with start_provider(
-        redirect_uris=[CALLBACK], client_jwks_url=_jwks_url, client_id=CLIENT_ID, test_control=True
+        redirect_uris=[CALLBACK],
+        client_jwks_url=client_jwks_url,
+        client_id=CLIENT_ID,
+        test_control=True,
     ) as process:
         yield process
 
