@@ -16,20 +16,18 @@ Every later call reads the same files, so notices signed yesterday still verify 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import functools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tsunagu.devtools.jpki_ca import Issued
+from tsunagu.devtools.pki_store import folder_lock, load_issued, save_issued
 
 YEAR = dt.timedelta(days=365)
 DEMO_MARK = "DEMO - not a real e-seal"
@@ -47,45 +45,6 @@ class DemoEseal:
     @property
     def root_path(self) -> Path:
         return self.folder / "root.crt"
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    tmp.chmod(0o600)
-    tmp.replace(path)
-
-
-def _load(folder: Path, name: str) -> Issued | None:
-    cert_path, key_path = folder / f"{name}.crt", folder / f"{name}.key"
-    if not (cert_path.exists() and key_path.exists()):
-        return None
-    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-    assert isinstance(key, rsa.RSAPrivateKey)  # noqa: S101  # written by this module
-    return Issued(x509.load_pem_x509_certificate(cert_path.read_bytes()), key)
-
-
-def _save(folder: Path, name: str, issued: Issued) -> None:
-    key_pem = issued.key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    _write_private(folder / f"{name}.key", key_pem)
-    (folder / f"{name}.crt").write_bytes(issued.pem)
-
-
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """An exclusive lock across processes (granian workers create the demo only once)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / ".lock").open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _key_usage(*, sign: bool, ca: bool) -> x509.KeyUsage:
@@ -152,8 +111,8 @@ def demo_eseal(folder: Path, city: str = "ひたちなか市") -> DemoEseal:
     >>> demo_eseal(Path("var/demo-eseal")).eseal.cert.subject.rfc4514_string()  # doctest: +SKIP
     'CN=ひたちなか市 eシール（デモ）,OU=DEMO - not a real e-seal,O=ひたちなか市,C=JP'
     """
-    with _locked(folder):
-        root, eseal, tsa = (_load(folder, n) for n in ("root", "eseal", "tsa"))
+    with folder_lock(folder):
+        root, eseal, tsa = (load_issued(folder, n) for n in ("root", "eseal", "tsa"))
         if root is None or eseal is None or tsa is None:
             root = _issue(
                 _name(city, "Tsunagu DEMO e-seal root CA"), None, ca=True, lifetime=20 * YEAR
@@ -169,5 +128,5 @@ def demo_eseal(folder: Path, city: str = "ひたちなか市") -> DemoEseal:
                 eku=ExtendedKeyUsageOID.TIME_STAMPING,
             )
             for name, issued in (("root", root), ("eseal", eseal), ("tsa", tsa)):
-                _save(folder, name, issued)
+                save_issued(folder, name, issued)
     return DemoEseal(root=root, eseal=eseal, tsa=tsa, folder=folder)

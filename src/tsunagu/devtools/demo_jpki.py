@@ -10,20 +10,18 @@ enabled.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import functools
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tsunagu.devtools.jpki_ca import Issued, ca_name, issue_signing_certificate, make_ca
+from tsunagu.devtools.pki_store import folder_lock, load_issued, save_issued
 
 YEAR = dt.timedelta(days=365)
 ERA_HEISEI_START = dt.date(1989, 1, 8)
@@ -31,61 +29,19 @@ ERA_REIWA_START = dt.date(2019, 5, 1)
 ERA_SHOWA_START = dt.date(1926, 12, 25)
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    tmp.chmod(0o600)
-    tmp.replace(path)
-
-
-def _key_pem(key: rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
-def _load(folder: Path, name: str) -> Issued | None:
-    cert_path, key_path = folder / f"{name}.crt", folder / f"{name}.key"
-    if not (cert_path.exists() and key_path.exists()):
-        return None
-    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-    assert isinstance(key, rsa.RSAPrivateKey)  # noqa: S101  # written by this module
-    return Issued(x509.load_pem_x509_certificate(cert_path.read_bytes()), key)
-
-
-def _save(folder: Path, name: str, issued: Issued) -> None:
-    _write_private(folder / f"{name}.key", _key_pem(issued.key))
-    (folder / f"{name}.crt").write_bytes(issued.pem)
-
-
 def _new_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """An exclusive lock across processes (granian workers create the CA only once)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / ".lock").open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 @functools.cache
 def demo_ca(folder: Path) -> tuple[Issued, Issued]:
     """The demo root and issuing CA (created once, then read from ``folder``)."""
-    with _locked(folder):
+    with folder_lock(folder):
         return _demo_ca(folder)
 
 
 def _demo_ca(folder: Path) -> tuple[Issued, Issued]:
-    root, issuing = _load(folder, "root"), _load(folder, "issuing")
+    root, issuing = load_issued(folder, "root"), load_issued(folder, "issuing")
     if root is None or issuing is None:
         now = dt.datetime.now(dt.UTC)
         root = make_ca(
@@ -102,8 +58,8 @@ def _demo_ca(folder: Path) -> tuple[Issued, Issued]:
             not_before=now - YEAR,
             not_after=now + 10 * YEAR,
         )
-        _save(folder, "root", root)
-        _save(folder, "issuing", issuing)
+        save_issued(folder, "root", root)
+        save_issued(folder, "issuing", issuing)
     return root, issuing
 
 
@@ -151,7 +107,7 @@ def demo_card(folder: Path, *, card_id: str, personal: dict[str, str]) -> Issued
     if cached is not None and cached[0] == personal:
         return cached[1]  # loading an RSA key from disk costs tens of milliseconds
     _root, issuing = demo_ca(folder)
-    with _locked(folder):
+    with folder_lock(folder):
         card = _demo_card(folder, safe, personal, issuing)
     _cards[(folder, safe)] = (dict(personal), card)
     return card
@@ -161,7 +117,7 @@ _cards: dict[tuple[Path, str], tuple[dict[str, str], Issued]] = {}
 
 
 def _demo_card(folder: Path, safe: str, personal: dict[str, str], issuing: Issued) -> Issued:
-    card = _load(folder / "cards", safe)
+    card = load_issued(folder / "cards", safe)
     if card is not None and _personal_of(card.cert) == personal:
         return card
     now = dt.datetime.now(dt.UTC)
@@ -173,7 +129,7 @@ def _demo_card(folder: Path, safe: str, personal: dict[str, str], issuing: Issue
         not_before=now - dt.timedelta(days=1),
         not_after=now + 5 * YEAR,
     )
-    _save(folder / "cards", safe, card)
+    save_issued(folder / "cards", safe, card)
     return card
 
 
